@@ -1,0 +1,1 @@
+"""Committees: colleges, proposals, votes, decision rules and the decision log."""

@@ -1,0 +1,1 @@
+"""Metering: meters, readings over MQTT, units, validation and daily usage."""

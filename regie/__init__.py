@@ -1,0 +1,1 @@
+"""régie: the shell (settings, database, households, web app, CLI, scheduler, broker)."""

@@ -1,0 +1,1 @@
+"""The core every package may import: database access and households."""

@@ -1,0 +1,1 @@
+"""Tariffs: the pure tariff engine, tariff versions, bills and billing runs."""

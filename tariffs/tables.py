@@ -1,0 +1,1 @@
+"""Tables of the tariffs package (tariff versions and bills arrive with the tariffs issue)."""
