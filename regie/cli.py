@@ -22,3 +22,14 @@ def migrate() -> None:
 
     asyncio.run(run())
     click.echo("migrations applied")
+
+
+def _register() -> None:
+    from regie.commands import committees, tariffs
+
+    for module in (tariffs, committees):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()

@@ -1,0 +1,1 @@
+"""Sub-commands of `regie`, one module per package they serve."""

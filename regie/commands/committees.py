@@ -1,0 +1,5 @@
+"""`regie log …` and committee commands."""
+
+import click
+
+COMMANDS: list[click.Command] = []
