@@ -22,7 +22,7 @@ class Meter(Table):
     serial = Varchar(length=64, unique=True, index=True)
     service = Varchar(length=16)  # water | electricity
     household = ForeignKey(references=Household, on_delete=OnDelete.restrict, null=True)
-    registers = JSON(default='["total"]')  # register names the meter reports
+    registers = JSON(default="[]")  # register names the meter reports; [] = any
     digits = Integer(default=0)  # digits of the index display; 0 = no rollover
     unit = Varchar(length=32, default="")  # unit the device speaks when a payload has none
     max_rate = BigInt(default=0)  # max plausible flow (L/h) or power (W); 0 = service default
@@ -65,3 +65,11 @@ class DailyUsage(Table):
     register = Varchar(length=32, default="total")
     consumption = BigInt()
     quality = Varchar(length=16, default="measured")  # measured | estimated
+
+
+class IngestStatus(Table):
+    """Counters of one ingest worker, written periodically so that the app can show them."""
+
+    worker = Varchar(length=128, unique=True)
+    updated_at = Timestamptz()
+    counters = JSON(default="{}")

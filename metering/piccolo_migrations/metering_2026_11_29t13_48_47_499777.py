@@ -435,7 +435,7 @@ async def forwards():
         column_class_name="JSON",
         column_class=JSON,
         params={
-            "default": '["total"]',
+            "default": "[]",
             "null": False,
             "primary_key": False,
             "unique": False,
