@@ -11,6 +11,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.base import OnDelete
+from piccolo.columns import Serial
 from piccolo.table import Table
 
 from regie.tables import Household
@@ -18,6 +19,8 @@ from regie.tables import Household
 
 class Meter(Table):
     """A physical meter at a household; a replacement is a new meter pointing at the old one."""
+
+    id: Serial
 
     serial = Varchar(length=64, unique=True, index=True)
     service = Varchar(length=16)  # water | electricity
@@ -36,6 +39,8 @@ class Reading(Table):
     """One register index at one instant, in base units (Wh or litres); unique per
     (meter, ts, register) through an index created in the migration."""
 
+    id: Serial
+
     meter = ForeignKey(references=Meter, on_delete=OnDelete.restrict, index=False)
     ts = Timestamptz()
     register = Varchar(length=32, default="total")
@@ -49,6 +54,8 @@ class Reading(Table):
 class RejectedReading(Table):
     """A payload that could not be accepted, with the reason; ingest carries on."""
 
+    id: Serial
+
     topic = Text()
     payload = Text()  # truncated to a bound, invalid UTF-8 escaped
     reason = Varchar(length=64, index=True)
@@ -60,6 +67,8 @@ class DailyUsage(Table):
     """Consumption of one register of one meter over one local day, in base units; unique per
     (meter, day, register) through an index created in the migration."""
 
+    id: Serial
+
     meter = ForeignKey(references=Meter, on_delete=OnDelete.restrict, index=False)
     day = Date()
     register = Varchar(length=32, default="total")
@@ -69,6 +78,8 @@ class DailyUsage(Table):
 
 class IngestStatus(Table):
     """Counters of one ingest worker, written periodically so that the app can show them."""
+
+    id: Serial
 
     worker = Varchar(length=128, unique=True)
     updated_at = Timestamptz()

@@ -25,11 +25,14 @@ def migrate() -> None:
 
 
 def _register() -> None:
-    from regie.commands import committees, tariffs
+    from regie.commands import committees, demo, metering, tariffs
 
-    for module in (tariffs, committees):
+    for module in (metering, tariffs, committees, demo):
         for command in module.COMMANDS:
             main.add_command(command)
 
 
 _register()
+
+if __name__ == "__main__":
+    main()

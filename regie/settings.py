@@ -43,6 +43,8 @@ class MqttSettings:
     )
     """REGIE_MQTT_SHARED_GROUP: shared-subscription group (`$share/<group>/…`) so that several
     workers split the load; empty to subscribe plainly (brokers without MQTT 5)."""
+    protocol: str = field(default_factory=lambda: _env("REGIE_MQTT_PROTOCOL", "auto"))
+    """REGIE_MQTT_PROTOCOL: `5`, `3.1.1`, or `auto` (MQTT 5 when the broker accepts it)."""
     session_expiry: int = field(
         default_factory=lambda: int(_env("REGIE_MQTT_SESSION_EXPIRY", "604800"))
     )

@@ -1,11 +1,13 @@
 """régie's own tables: the households served (accounts come with the web front end)."""
 
-from piccolo.columns import Boolean, Integer, Text, Varchar
+from piccolo.columns import Boolean, Integer, Serial, Text, Varchar
 from piccolo.table import Table
 
 
 class Household(Table):
     """A household (abonné): the unit that is billed and that may file proposals."""
+
+    id: Serial
 
     reference = Varchar(length=64, unique=True, index=True)
     name = Varchar(length=200)

@@ -1,0 +1,90 @@
+"""`regie serve` and `regie demo`: the web app, and the whole régie on one machine."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+
+from regie.settings import get_settings
+
+
+@click.command()
+@click.option("--host", default=None, help="Default: REGIE_HOST.")
+@click.option("--port", type=int, default=None, help="Default: REGIE_PORT.")
+def serve(host: str | None, port: int | None) -> None:
+    """Run the web app."""
+    import uvicorn
+
+    web = get_settings().web
+    uvicorn.run(
+        "regie.app:create_app",
+        factory=True,
+        host=host or web.host,
+        port=port or web.port,
+        log_level="warning",
+    )
+
+
+@click.command()
+@click.option("--meters", type=int, default=200, show_default=True, help="Simulated meters.")
+@click.option(
+    "--rate", type=float, default=20.0, show_default=True, help="Live messages per second."
+)
+@click.option("--port", type=int, default=None, help="Web port (default: REGIE_PORT).")
+def demo(meters: int, rate: float, port: int | None) -> None:
+    """Everything on this machine: SQLite, an embedded MQTT broker on 127.0.0.1, simulated
+    meters, the ingest worker and the web app."""
+    from regie.broker import EmbeddedBroker, free_port
+    from regie.core.database import migrate
+    from regie.demo import seed
+
+    settings = get_settings()
+    if settings.database.is_postgres:
+        click.echo(f"demo database: {settings.database.url}")
+    asyncio.run(migrate())
+    asyncio.run(seed(meters))
+    broker = EmbeddedBroker(port=free_port()).start()
+    env = {
+        **os.environ,
+        "REGIE_MQTT_URL": broker.url,
+        "REGIE_MQTT_PROTOCOL": "3.1.1",  # amqtt has no MQTT 5
+        "REGIE_MQTT_CLIENT_ID": "regie-demo-ingest",
+    }
+    regie = [sys.executable, "-m", "regie.cli"]
+    children = [
+        subprocess.Popen([*regie, "ingest"], env=env),
+        subprocess.Popen(
+            [*regie, "simulate", "--meters", str(meters), "--rate", str(rate), "--interval", "60"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        ),
+    ]
+    web_port = port or settings.web.port
+    web = subprocess.Popen([*regie, "serve", "--port", str(web_port)], env=env)
+    children.append(web)
+    click.echo(f"régie demo: broker {broker.url}, {meters} simulated meters")
+    click.echo(f"régie demo ready: http://{settings.web.host}:{web_port}/  (Ctrl-C to stop)")
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        broker.stop()
+
+
+COMMANDS: list[click.Command] = [serve, demo]

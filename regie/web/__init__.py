@@ -1,0 +1,1 @@
+"""The web layer: controllers by audience, rendering pages and their HTMX blocks."""
