@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
 
@@ -30,7 +30,7 @@ def check(file: Path) -> None:
         return
     for problem in problems:
         click.echo(str(problem))
-    raise SystemExit(1)
+    click.get_current_context().exit(1)
 
 
 @tariff.command()
@@ -74,15 +74,17 @@ def quote(
         raise click.ClickException(str(exc)) from None
     if (start is None) != (end is None):
         raise click.UsageError("give both --from and --to, or neither (one tariff period)")
+    if tariff_.per_person and persons is None:
+        raise click.UsageError(
+            "the blocks of this tariff grow with the household: give --persons N"
+        )
     if usage is None and not register_uses:
         raise click.UsageError("give --usage, or the use of each register with --register")
     try:
         total = None if usage is None else parse_quantity(usage, tariff_.service, tariff_.unit)
         registers = _registers(register_uses, tariff_.service, tariff_.unit)
         if start is None or end is None:
-            bill = price_period(
-                tariff_, total, persons=persons, social=social, registers=registers
-            )
+            bill = price_period(tariff_, total, persons=persons, social=social, registers=registers)
         else:
             first, last = start.date(), end.date()
             bill = price_span(
@@ -113,10 +115,6 @@ def _registers(values: tuple[str, ...], service: str, unit: str) -> dict[str, Fr
             raise PricingError(f"--register {name!r} is given twice")
         uses[name] = parse_quantity(quantity, service, unit)
     return uses
-
-
-def _today() -> date:  # pragma: no cover - kept for the billing commands of the next round
-    return date.today()
 
 
 COMMANDS: list[click.Command] = [tariff]

@@ -1,0 +1,287 @@
+"""The tariff engine: pure functions that price use over a span into a bill (no I/O, no clock)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from functools import lru_cache
+
+import pint
+
+from metering.units import DIMENSIONS, UREG
+from tariffs.model import Bill, Charge, Tariff
+from tariffs.money import period_share, settle, to_fraction
+
+Number = Decimal | Fraction | int
+
+
+class PricingError(ValueError):
+    """Input the engine cannot price: unknown register, negative use, span before the tariff…"""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a billed span, priced by one tariff version; no dates means one period."""
+
+    tariff: Tariff
+    start: date | None
+    end: date | None
+    usage: Number | None
+    registers: Mapping[str, Number] | None = None
+
+
+def price_period(
+    tariff: Tariff,
+    usage: Number | None,
+    *,
+    persons: int | None = None,
+    social: bool = False,
+    start: date | None = None,
+    end: date | None = None,
+    registers: Mapping[str, Number] | None = None,
+) -> Bill:
+    """Price `usage` (in the tariff's unit) over `start`..`end` (inclusive) by one tariff.
+
+    Without dates the use covers exactly one tariff period. `registers` gives the use per
+    register of the meter (registers left out used nothing); `usage` may then be None (the
+    sum) or must equal the sum.
+    """
+    if (start is None) != (end is None):
+        raise PricingError("give both ends of the span, or neither for one whole period")
+    part = Part(tariff, start, end, usage, registers)
+    return price_parts([part], persons=persons, social=social, start=start, end=end)
+
+
+def price_span(
+    versions: Sequence[Tariff],
+    usage: Number | None,
+    *,
+    start: date,
+    end: date,
+    persons: int | None = None,
+    social: bool = False,
+    registers: Mapping[str, Number] | None = None,
+) -> Bill:
+    """Price a span that may cross changes of tariff version (issue 3: split at the change).
+
+    Each part is priced by its version with thresholds and standing charges prorated per
+    part; the use is spread over the parts in proportion to their share of the tariff period
+    (the billing run, which knows the use per day, calls `price_parts` instead).
+    """
+    pieces = split_span(versions, start, end)
+    shares = [period_share(t.period, s, e) for t, s, e in pieces]
+    whole = sum(shares, Fraction(0))
+    parts = [
+        Part(
+            tariff,
+            s,
+            e,
+            None if usage is None else to_fraction(usage) * share / whole,
+            None
+            if registers is None
+            else {k: to_fraction(v) * share / whole for k, v in registers.items()},
+        )
+        for (tariff, s, e), share in zip(pieces, shares, strict=True)
+    ]
+    return price_parts(parts, persons=persons, social=social, start=start, end=end)
+
+
+def split_span(
+    versions: Sequence[Tariff], start: date, end: date
+) -> list[tuple[Tariff, date, date]]:
+    """The parts of `start`..`end` each version covers: a version applies from its
+    `valid_from` until the day before the next version's."""
+    if end < start:
+        raise PricingError(f"the span ends ({end}) before it starts ({start})")
+    ordered = sorted(versions, key=lambda t: t.valid_from)
+    if not ordered:
+        raise PricingError("no tariff version to price the span with")
+    first = ordered[0]
+    for other in ordered[1:]:
+        if (other.service, other.unit, other.currency) != (
+            first.service,
+            first.unit,
+            first.currency,
+        ):
+            raise PricingError("tariff versions differ in service, unit or currency")
+        if other.valid_from == first.valid_from:
+            raise PricingError(f"two tariff versions take effect on {other.valid_from}")
+        first = other
+    if start < ordered[0].valid_from:
+        raise PricingError(
+            f"the tariff applies from {ordered[0].valid_from}; the span starts {start}"
+        )
+    pieces = []
+    for i, version in enumerate(ordered):
+        last = ordered[i + 1].valid_from - timedelta(days=1) if i + 1 < len(ordered) else end
+        piece_start, piece_end = max(start, version.valid_from), min(end, last)
+        if piece_start <= piece_end:
+            pieces.append((version, piece_start, piece_end))
+    return pieces
+
+
+def price_parts(
+    parts: Sequence[Part],
+    *,
+    persons: int | None,
+    social: bool,
+    start: date | None,
+    end: date | None,
+) -> Bill:
+    """Price each part by its tariff and round the whole into one bill (see `money.settle`)."""
+    if not parts:
+        raise PricingError("nothing to price")
+    if persons is not None and persons < 0:
+        raise PricingError(f"persons must be 0 or more, not {persons}")
+    charges: list[Charge] = []
+    for part in parts:
+        tariff = part.tariff
+        if tariff.per_person and persons is None:
+            raise PricingError(
+                f"the blocks of {tariff.name!r} grow with the household: give the number of persons"
+            )
+        if part.start is None or part.end is None:
+            share = Fraction(1)
+        else:
+            share = period_share(tariff.period, part.start, part.end)
+        total, uses = register_uses(tariff, part.usage, part.registers)
+        charges += tariff_charges(tariff, total, uses, share, persons or 0, social)
+    return settle(charges, currency=parts[0].tariff.currency, start=start, end=end)
+
+
+def register_uses(
+    tariff: Tariff, usage: Number | None, registers: Mapping[str, Number] | None
+) -> tuple[Fraction, dict[str, Fraction]]:
+    """Total use and use per register, checked against the tariff's registers."""
+    if registers is None:
+        if usage is None:
+            raise PricingError("give the use (or the use of each register)")
+        if len(tariff.registers) > 1:
+            names = ", ".join(tariff.registers)
+            raise PricingError(f"{tariff.name!r} prices each register: give the use of {names}")
+        uses = {tariff.registers[0]: to_fraction(usage)}
+    else:
+        unknown = sorted(set(registers) - set(tariff.registers))
+        if unknown:
+            names = ", ".join(tariff.registers)
+            raise PricingError(f"unknown register {unknown[0]!r} (the tariff's registers: {names})")
+        uses = {name: to_fraction(registers.get(name, 0)) for name in tariff.registers}
+    for name, use in uses.items():
+        if use < 0:
+            raise PricingError(f"negative use on register {name!r}")
+    total = sum(uses.values(), Fraction(0))
+    if usage is not None and to_fraction(usage) != total:
+        raise PricingError(
+            f"the use ({to_fraction(usage)}) differs from the sum of the registers ({total})"
+        )
+    return total, uses
+
+
+def tariff_charges(
+    tariff: Tariff,
+    total: Fraction,
+    uses: Mapping[str, Fraction],
+    share: Fraction,
+    persons: int,
+    social: bool,
+) -> list[Charge]:
+    """The exact charges of one tariff for use `total` over `share` tariff periods."""
+    unit = tariff.unit
+    charges = [
+        # Standing charges are due per period, prorated by days (issue 3, "Arithmetic").
+        Charge("standing", s.name, share, tariff.period, s.amount, s.vat)
+        for s in tariff.standing_charges
+    ]
+    blocked = uses[tariff.block_register] if tariff.block_register else total
+    lower = Fraction(0)
+    for block in tariff.blocks:
+        # Thresholds are per period and grow with the household (Flanders: 30 m³ per
+        # dwelling + 30 m³ per resident); over a shorter span they are prorated exactly.
+        threshold = block.threshold(persons)
+        upper = None if threshold is None else to_fraction(threshold) * share
+        quantity = (blocked if upper is None else min(blocked, upper)) - lower
+        if quantity > 0:
+            # The social price applies automatically on its block (Dunkerque: CSS households
+            # pay 0.32 €/m³ on the essential water).
+            if social and block.social_price is not None:
+                name, price = f"{block.name} (social)", block.social_price
+            else:
+                name, price = block.name, block.price
+            charges.append(Charge("block", name, quantity, unit, price, block.vat))
+        if upper is not None:
+            lower = max(lower, upper)
+    for rp in tariff.register_prices:
+        if uses[rp.register] > 0:
+            charges.append(Charge("register", rp.name, uses[rp.register], unit, rp.price, rp.vat))
+    if total > 0:
+        # Levies are due on every unit consumed, whatever the block.
+        charges += [
+            Charge("volumetric", v.name, total, unit, v.price, v.vat)
+            for v in tariff.volumetric_charges
+        ]
+    return charges
+
+
+# Units: use given in any unit of the service's dimension is converted exactly.
+
+_BARE_POWER = re.compile(r"(?<=[A-Za-z])([23])\b")  # "m3" → "m**3" (Pint reads "m^3", "m³")
+_QUANTITY = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
+_PINT_ERRORS = (pint.PintError, ValueError, TypeError, AttributeError, SyntaxError, KeyError)
+
+
+@lru_cache(maxsize=512)
+def pint_unit(text: str) -> pint.Unit:
+    """The Pint unit written `text` ("m^3", "m3", "L", "kWh"), or PricingError."""
+    for spelling in (text, _BARE_POWER.sub(r"**\1", text)):
+        try:
+            return UREG.parse_units(spelling)
+        except _PINT_ERRORS:
+            continue
+    raise PricingError(f"unknown unit {text!r}")
+
+
+def check_unit(text: str, service: str) -> pint.Unit:
+    """The unit `text`, checked to measure the service (a volume of water, energy)."""
+    unit = pint_unit(text)
+    if unit.dimensionality != UREG.get_dimensionality(DIMENSIONS[service]):
+        raise PricingError(
+            f"{text!r} is not a unit of {service} use (needs {DIMENSIONS[service]}, "
+            f"has {unit.dimensionality})"
+        )
+    return unit
+
+
+@lru_cache(maxsize=512)
+def conversion_factor(from_unit: str, to_unit: str) -> Fraction:
+    """The exact factor from one unit to another of the same dimension (1000 L → 1 m³)."""
+    return _base_magnitude(from_unit) / _base_magnitude(to_unit)
+
+
+def _base_magnitude(text: str) -> Fraction:
+    magnitude = UREG.Quantity(1, pint_unit(text)).to_base_units().magnitude
+    # Pint multiplies float factors (1 L comes out as 0.0010000000000000002 m³); unit
+    # definitions are decimals of at most 15 significant digits, so rounding to 15 digits
+    # recovers the exact definition and 120000 L is exactly 120 m³.
+    return Fraction(Decimal(f"{magnitude:.15g}"))
+
+
+def parse_quantity(text: str, service: str, unit: str) -> Fraction:
+    """A quantity such as "120000 L" or "1.5 MWh", as an exact number of `unit`."""
+    match = _QUANTITY.match(text)
+    if not match:
+        raise PricingError(f'not a quantity: {text!r} (write a number and a unit: "120 m^3")')
+    number_text, unit_text = match.groups()
+    if not unit_text:
+        raise PricingError(f'{text!r} has no unit (write e.g. "{number_text} {unit}")')
+    try:
+        number = Decimal(number_text)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern admits numbers only
+        raise PricingError(f"not a number: {number_text!r}") from exc
+    if number < 0:
+        raise PricingError(f"negative use: {text!r}")
+    check_unit(unit_text, service)
+    return to_fraction(number) * conversion_factor(unit_text, unit)

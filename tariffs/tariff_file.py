@@ -1,0 +1,363 @@
+"""Tariff files: TOML read into a Tariff, every problem collected with its file, line and field."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from metering.units import UREG
+from tariffs.engine import PricingError, check_unit, pint_unit
+from tariffs.model import (
+    DEFAULT_REGISTERS,
+    PERIODS,
+    SERVICES,
+    Block,
+    RegisterPrice,
+    StandingCharge,
+    Tariff,
+    VolumetricCharge,
+)
+
+TABLES = ("tariff", "standing_charge", "volumetric_charge", "block", "register_price")
+TARIFF_KEYS = {
+    "name", "service", "currency", "unit", "period", "valid_from", "description",
+    "registers", "block_register", "subscribed_power",
+}  # fmt: skip
+_REGISTER_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
+
+
+@dataclass(frozen=True)
+class TariffProblem:
+    """One problem of a tariff file: where (field path such as `block[2].up_to`, line) and why.
+
+    Array tables count from 1 in the order of the file: `block[2]` is the second [[block]].
+    """
+
+    path: str
+    field: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+
+
+class TariffFileError(ValueError):
+    """A tariff file with problems; `errors` lists every one of them."""
+
+    def __init__(self, path: str, errors: list[TariffProblem]) -> None:
+        self.path = path
+        self.errors = errors
+        count = f"{len(errors)} problem" + ("s" if len(errors) > 1 else "")
+        super().__init__(f"{path}: {count}\n" + "\n".join(str(e) for e in errors))
+
+
+def load_tariff(path: str | Path) -> Tariff:
+    """Read a tariff file, or raise TariffFileError listing all its problems."""
+    tariff, problems = read_tariff(path)
+    if problems or tariff is None:
+        raise TariffFileError(str(path), problems)
+    return tariff
+
+
+def read_tariff(path: str | Path) -> tuple[Tariff | None, list[TariffProblem]]:
+    """Read a tariff file into (tariff, problems); the tariff is None when there are problems."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [TariffProblem(str(path), "", f"cannot read the file: {exc}")]
+    return parse_tariff(text, str(path))
+
+
+def parse_tariff(text: str, path: str = "<tariff>") -> tuple[Tariff | None, list[TariffProblem]]:
+    """Parse the text of a tariff file (beancount style: problems are returned, not raised)."""
+    try:
+        # Bare floats become Decimal here (never a float), only to be refused as money below.
+        data = tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        at = _TOML_AT.search(str(exc))
+        line = int(at.group(1)) if at else None
+        return None, [TariffProblem(path, "", f"not valid TOML: {exc}", line)]
+    reader = _Reader(path, _locate(text))
+    tariff = reader.tariff(data)
+    return (tariff if not reader.problems else None), reader.problems
+
+
+def _locate(text: str) -> dict[tuple[str, int, str | None], int]:
+    """Line numbers of tables and keys: (table, index from 1 or 0 for a table, key) → line."""
+    where: dict[tuple[str, int, str | None], int] = {}
+    counts: dict[str, int] = {}
+    table, index = "", 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if header := _HEADER.match(line):
+            table = header.group(2)
+            counts[table] = counts.get(table, 0) + 1
+            index = counts[table] if header.group(1) == "[[" else 0
+            where.setdefault((table, index, None), number)
+        elif key := _KEY.match(line):
+            where.setdefault((table, index, key.group(1)), number)
+    return where
+
+
+class _Reader:
+    """Reads the TOML data field by field, collecting every problem instead of stopping."""
+
+    def __init__(self, path: str, where: dict[tuple[str, int, str | None], int]) -> None:
+        self.path = path
+        self.where = where
+        self.problems: list[TariffProblem] = []
+
+    def problem(self, table: str, index: int, key: str | None, reason: str) -> None:
+        name = table if index == 0 else f"{table}[{index}]"
+        field = name if key is None else (f"{name}.{key}" if name else key)
+        line = self.where.get((table, index, key)) or self.where.get((table, index, None))
+        self.problems.append(TariffProblem(self.path, field, reason, line))
+
+    def tariff(self, data: dict[str, Any]) -> Tariff | None:
+        for key in data:
+            if key not in TABLES:
+                line = self.where.get((key, 1, None)) or self.where.get((key, 0, None))
+                why = f"unknown table or key (a tariff file has: {', '.join(TABLES)})"
+                self.problems.append(TariffProblem(self.path, key, why, line))
+        head = data.get("tariff")
+        if not isinstance(head, dict):
+            self.problem("tariff", 0, None, "missing [tariff] table")
+            return None
+        t = _Table(self, "tariff", 0, head, TARIFF_KEYS)
+        t.text("name")
+        service = t.choice("service", SERVICES)
+        unit = t.text("unit")
+        if unit is not None and service is not None:
+            try:
+                check_unit(unit, service)
+            except PricingError as exc:
+                t.problem("unit", str(exc))
+        t.choice("period", PERIODS)
+        currency = t.text("currency")
+        if currency is not None and not _CURRENCY.match(currency):
+            t.problem("currency", f'{currency!r} is not an ISO 4217 code such as "EUR"')
+        valid_from = t.get("valid_from")
+        if valid_from is not None and type(valid_from) is not date:
+            t.problem("valid_from", "must be a TOML date without quotes: valid_from = 2026-01-01")
+        power = t.text("subscribed_power", required=False)
+        if power is not None:
+            self.power(t, power)
+        t.text("description", required=False)
+        standing = [
+            StandingCharge(s.text("name") or "", s.money("amount"), s.percent("vat"))
+            for s in self.tables(data, "standing_charge", {"name", "amount", "vat"})
+        ]
+        levies = [
+            VolumetricCharge(v.text("name") or "", v.money("price"), v.percent("vat"))
+            for v in self.tables(data, "volumetric_charge", {"name", "price", "vat"})
+        ]
+        blocks = self.blocks(data)
+        registers, block_register, register_prices = self.registers(t, data, blocks)
+        if self.problems:
+            return None
+        return Tariff(
+            name=head["name"],
+            service=head["service"],
+            currency=head["currency"],
+            unit=head["unit"],
+            period=head["period"],
+            valid_from=head["valid_from"],
+            standing_charges=tuple(standing),
+            volumetric_charges=tuple(levies),
+            blocks=tuple(blocks),
+            register_prices=tuple(register_prices),
+            registers=registers,
+            block_register=block_register,
+            subscribed_power=power,
+        )
+
+    def power(self, t: _Table, text: str) -> None:
+        parts = text.split(maxsplit=1)
+        try:
+            Decimal(parts[0])
+            ok = len(parts) == 2 and pint_unit(parts[1]).dimensionality == UREG.get_dimensionality(
+                "[power]"
+            )
+        except (InvalidOperation, PricingError, IndexError):
+            ok = False
+        if not ok:
+            t.problem("subscribed_power", f'{text!r} is not a power such as "6 kVA"')
+
+    def tables(self, data: dict[str, Any], name: str, keys: set[str]) -> list[_Table]:
+        rows = data.get(name, [])
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            self.problem("", 0, name, f"write each one as a [[{name}]] table")
+            return []
+        return [_Table(self, name, i, row, keys) for i, row in enumerate(rows, start=1)]
+
+    def blocks(self, data: dict[str, Any]) -> list[Block]:
+        keys = {"name", "up_to", "up_to_per_person", "price", "social_price", "vat"}
+        blocks: list[Block] = []
+        open_ended = 0  # index of the first block without up_to
+        before: tuple[int, Decimal, Decimal] | None = None  # last threshold: index, up_to, pp
+        for b in self.tables(data, "block", keys):
+            price = b.money("price")
+            social = b.number("social_price", required=False)
+            if social is not None and social > price:
+                b.problem("social_price", f"{social} is above the price {price}")
+            up_to = b.number("up_to", required=False)
+            per_person = b.number("up_to_per_person", required=False)
+            if open_ended:
+                b.problem(None, f"comes after the open-ended block[{open_ended}] (no up_to)")
+            elif "up_to" not in b.data:
+                open_ended = b.index
+                if per_person is not None:
+                    b.problem("up_to_per_person", "needs an up_to (the block is open-ended)")
+            elif up_to is not None:
+                pp = per_person or Decimal(0)
+                if before is None and up_to == 0:
+                    b.problem("up_to", "the first threshold must be above 0")
+                was = f"block[{before[0]}]" if before else ""
+                if before is not None and up_to <= before[1]:
+                    why = f"{up_to} is not above {was}.up_to {before[1]} (thresholds must increase)"
+                    b.problem("up_to", why)
+                if before is not None and pp < before[2]:
+                    why = f"{pp} is below {was}.up_to_per_person {before[2]} (must not decrease)"
+                    b.problem("up_to_per_person", why)
+                before = (b.index, up_to, pp)
+            name = b.text("name") or ""
+            vat = b.percent("vat")
+            blocks.append(Block(name, price, vat, up_to, per_person or Decimal(0), social))
+        if blocks and not open_ended:
+            why = "the last block must be open-ended (no up_to): use above it would have no price"
+            self.problem("block", len(blocks), "up_to", why)
+        return blocks
+
+    def registers(
+        self, t: _Table, data: dict[str, Any], blocks: list[Block]
+    ) -> tuple[tuple[str, ...], str | None, list[RegisterPrice]]:
+        keys = {"register", "name", "price", "vat"}
+        rows = self.tables(data, "register_price", keys)
+        block_register = t.text("block_register", required=False)
+        declared = t.get("registers", required=False)
+        registers, checked = DEFAULT_REGISTERS, False
+        if declared is None:
+            if rows or block_register is not None:
+                t.problem("registers", 'list the meter\'s registers: registers = ["hp", "hc"]')
+        elif not isinstance(declared, list) or not all(map(_is_register, declared)) or not declared:
+            t.problem("registers", 'must be a list of names such as ["hp", "hc"]')
+        elif len(set(declared)) != len(declared):
+            t.problem("registers", "names a register twice")
+        else:
+            registers, checked = tuple(declared), True
+        known = ", ".join(registers)
+        prices: list[RegisterPrice] = []
+        for r in rows:
+            register = r.text("register") or ""
+            if checked and register and register not in registers:
+                r.problem("register", f"unknown register {register!r} (registers: {known})")
+            elif any(p.register == register for p in prices):
+                r.problem("register", f"register {register!r} is priced twice")
+            elif register and register == block_register:
+                r.problem("register", f"register {register!r} is priced by the blocks")
+            name = r.text("name", required=False) or register
+            prices.append(RegisterPrice(register, name, r.money("price"), r.percent("vat")))
+        if block_register is not None:
+            if checked and block_register not in registers:
+                why = f"unknown register {block_register!r} (registers: {known})"
+                t.problem("block_register", why)
+            if not blocks:
+                t.problem("block_register", "there is no [[block]] to price that register")
+        elif blocks and rows:
+            why = 'blocks and register prices: name the register the blocks price ("hp")'
+            t.problem("block_register", why)
+        if not blocks and not rows:
+            self.problem("", 0, None, "nothing prices the use: add [[block]] or [[register_price]]")
+        if rows and checked and not self.problems:
+            priced = {p.register for p in prices} | {block_register}
+            for register in registers:
+                if register not in priced:
+                    t.problem("registers", f"register {register!r} has no price")
+        return registers, block_register, prices
+
+
+def _is_register(name: object) -> bool:
+    return isinstance(name, str) and _REGISTER_NAME.match(name) is not None
+
+
+class _Table:
+    """One TOML table of the file (`[tariff]`, or the n-th `[[block]]`) being read."""
+
+    def __init__(
+        self, reader: _Reader, table: str, index: int, data: dict[str, Any], keys: set[str]
+    ) -> None:
+        self.reader, self.table, self.index, self.data = reader, table, index, data
+        for key in data:
+            if key not in keys:
+                self.problem(key, f"unknown key (allowed: {', '.join(sorted(keys))})")
+
+    def problem(self, key: str | None, reason: str) -> None:
+        self.reader.problem(self.table, self.index, key, reason)
+
+    def get(self, key: str, required: bool = True) -> Any:
+        if key not in self.data:
+            if required:
+                self.problem(key, "missing")
+            return None
+        return self.data[key]
+
+    def text(self, key: str, required: bool = True) -> str | None:
+        value = self.get(key, required)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value.strip():
+            self.problem(key, "must be a non-empty string")
+            return None
+        return value
+
+    def choice(self, key: str, choices: tuple[str, ...]) -> str | None:
+        value = self.text(key)
+        if value is not None and value not in choices:
+            self.problem(key, f"{value!r} is not one of: {', '.join(choices)}")
+            return None
+        return value
+
+    def number(self, key: str, required: bool = True) -> Decimal | None:
+        """A non-negative Decimal written as a string ("0.83") or an integer (75)."""
+        value = self.get(key, required)
+        if value is None:
+            return None
+        if isinstance(value, Decimal):  # a TOML float, read as Decimal by parse_float
+            self.problem(key, f'write it as a string, {key} = "{value}": never a float')
+            return None
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            self.problem(key, f'must be a string such as "0.83", not {value!r}')
+            return None
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            self.problem(key, f"not a number: {value!r}")
+            return None
+        if not number.is_finite():
+            self.problem(key, f"not a finite number: {value!r}")
+            return None
+        if number < 0:
+            self.problem(key, f"negative {key.replace('_', ' ')}: {value}")
+            return None
+        return number
+
+    def money(self, key: str) -> Decimal:
+        """A required amount or price (Decimal 0 in its place when it has a problem)."""
+        number = self.number(key)
+        return Decimal(0) if number is None else number
+
+    def percent(self, key: str) -> Decimal:
+        rate = self.number(key)
+        if rate is not None and rate > 100:
+            self.problem(key, f"{rate} is not a percentage between 0 and 100")
+        return Decimal(0) if rate is None else rate
