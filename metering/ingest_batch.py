@@ -25,6 +25,7 @@ class Counters:
     readings: int = 0
     stored: int = 0
     duplicates: int = 0
+    skipped_registers: int = 0
     flagged: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     batches: int = 0
@@ -39,6 +40,7 @@ class Counters:
             "readings": self.readings,
             "stored": self.stored,
             "duplicates": self.duplicates,
+            "skipped_registers": self.skipped_registers,
             "flagged": dict(self.flagged),
             "rejected": dict(self.rejected),
             "batches": self.batches,
@@ -112,6 +114,11 @@ class Pipeline:
             )
         register = raw.register  # type: ignore[attr-defined]
         if meter.registers and register not in meter.registers:
+            if raw.source == "teleinfo":  # type: ignore[attr-defined]
+                # A Linky frame carries every index label (EASF03…10 mostly zeros): keep the
+                # registers the meter declares, skip the others quietly.
+                self.counters.skipped_registers += 1
+                return
             raise Rejection("unknown_register", f"meter {meter.serial} has no register {register}")
         unit = raw.unit or meter.unit  # type: ignore[attr-defined]
         if not unit:
@@ -131,7 +138,9 @@ class Pipeline:
         self, topic: str, payload: bytes, reason: str, detail: str, received_at: float
     ) -> None:
         self.counters.rejected[reason] += 1
+        # Invalid UTF-8 is escaped, and so is NUL, which PostgreSQL text cannot hold.
         text = payload[: PAYLOAD_KEPT * 4].decode("utf-8", errors="backslashreplace")
+        text, topic = text.replace("\x00", "\\x00"), topic.replace("\x00", "\\x00")
         self._rejected.append(
             (topic[:1024], text[:PAYLOAD_KEPT], reason, detail, _utc(received_at))
         )

@@ -45,7 +45,8 @@ class FastPublisher:
             if address.password:
                 flags |= 0x40
                 payload += _string(address.password)
-        variable = _string("MQTT") + bytes([4, flags]) + struct.pack("!H", 60)
+        # Keep-alive off: a paced publisher may wait longer than any keep-alive between sends.
+        variable = _string("MQTT") + bytes([4, flags]) + struct.pack("!H", 0)
         body = variable + payload
         self.sock.sendall(b"\x10" + _length(len(body)) + body)
         connack = self._read_exact(4)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 
 from piccolo.engine.base import Engine
@@ -23,9 +25,11 @@ async def migrate() -> None:
     """Apply all migrations of every app, in dependency order."""
     from piccolo.apps.migrations.commands.forwards import run_forwards
 
-    response = await run_forwards(app_name="all", migration_id="all", fake=False)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):  # Piccolo prints a banner per app
+        response = await run_forwards(app_name="all", migration_id="all", fake=False)
     if not response.success:
-        raise RuntimeError(f"migrations failed: {response.message}")
+        raise RuntimeError(f"migrations failed: {response.message}\n{out.getvalue()}")
 
 
 async def truncate_all() -> None:
