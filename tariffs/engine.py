@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
+from itertools import pairwise
 
 import pint
 
@@ -100,17 +101,11 @@ def split_span(
     ordered = sorted(versions, key=lambda t: t.valid_from)
     if not ordered:
         raise PricingError("no tariff version to price the span with")
-    first = ordered[0]
-    for other in ordered[1:]:
-        if (other.service, other.unit, other.currency) != (
-            first.service,
-            first.unit,
-            first.currency,
-        ):
+    for before, after in pairwise(ordered):
+        if _kind(before) != _kind(after):
             raise PricingError("tariff versions differ in service, unit or currency")
-        if other.valid_from == first.valid_from:
-            raise PricingError(f"two tariff versions take effect on {other.valid_from}")
-        first = other
+        if before.valid_from == after.valid_from:
+            raise PricingError(f"two tariff versions take effect on {after.valid_from}")
     if start < ordered[0].valid_from:
         raise PricingError(
             f"the tariff applies from {ordered[0].valid_from}; the span starts {start}"
@@ -122,6 +117,10 @@ def split_span(
         if piece_start <= piece_end:
             pieces.append((version, piece_start, piece_end))
     return pieces
+
+
+def _kind(tariff: Tariff) -> tuple[str, str, str]:
+    return tariff.service, tariff.unit, tariff.currency
 
 
 def price_parts(
@@ -253,6 +252,16 @@ def check_unit(text: str, service: str) -> pint.Unit:
             f"has {unit.dimensionality})"
         )
     return unit
+
+
+def is_power(text: str) -> bool:
+    """Whether `text` is a power such as "6 kVA" (the subscribed power of a meter)."""
+    number, _, unit = text.strip().partition(" ")
+    try:
+        Decimal(number)
+        return pint_unit(unit.strip()).dimensionality == UREG.get_dimensionality("[power]")
+    except (InvalidOperation, PricingError):
+        return False
 
 
 @lru_cache(maxsize=512)

@@ -175,6 +175,33 @@ class Bill:
         }
 
 
+@dataclass(frozen=True)
+class TariffProblem:
+    """One problem of a tariff file: where (field path such as `block[2].up_to`, line) and why.
+
+    Array tables count from 1 in the order of the file: `block[2]` is the second [[block]].
+    """
+
+    path: str
+    field: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+
+
+class TariffFileError(ValueError):
+    """A tariff file with problems (see `tariffs.tariff_file`); `errors` lists every one."""
+
+    def __init__(self, path: str, errors: list[TariffProblem]) -> None:
+        self.path = path
+        self.errors = errors
+        count = f"{len(errors)} problem" + ("s" if len(errors) > 1 else "")
+        super().__init__(f"{path}: {count}\n" + "\n".join(str(e) for e in errors))
+
+
 def cents(amount: Decimal) -> int:
     """A whole-cent amount as an integer number of cents (how bills are stored)."""
     scaled = amount.scaleb(2)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from metering.units import UREG
-from tariffs.engine import PricingError, check_unit, pint_unit
+from tariffs.engine import PricingError, check_unit, is_power
 from tariffs.model import (
     DEFAULT_REGISTERS,
     PERIODS,
@@ -20,8 +18,12 @@ from tariffs.model import (
     RegisterPrice,
     StandingCharge,
     Tariff,
+    TariffFileError,
+    TariffProblem,
     VolumetricCharge,
 )
+
+__all__ = ["TariffFileError", "TariffProblem", "load_tariff", "parse_tariff", "read_tariff"]
 
 TABLES = ("tariff", "standing_charge", "volumetric_charge", "block", "register_price")
 TARIFF_KEYS = {
@@ -33,33 +35,6 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
-
-
-@dataclass(frozen=True)
-class TariffProblem:
-    """One problem of a tariff file: where (field path such as `block[2].up_to`, line) and why.
-
-    Array tables count from 1 in the order of the file: `block[2]` is the second [[block]].
-    """
-
-    path: str
-    field: str
-    reason: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = self.path if self.line is None else f"{self.path}:{self.line}"
-        return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
-
-
-class TariffFileError(ValueError):
-    """A tariff file with problems; `errors` lists every one of them."""
-
-    def __init__(self, path: str, errors: list[TariffProblem]) -> None:
-        self.path = path
-        self.errors = errors
-        count = f"{len(errors)} problem" + ("s" if len(errors) > 1 else "")
-        super().__init__(f"{path}: {count}\n" + "\n".join(str(e) for e in errors))
 
 
 def load_tariff(path: str | Path) -> Tariff:
@@ -90,7 +65,8 @@ def parse_tariff(text: str, path: str = "<tariff>") -> tuple[Tariff | None, list
         return None, [TariffProblem(path, "", f"not valid TOML: {exc}", line)]
     reader = _Reader(path, _locate(text))
     tariff = reader.tariff(data)
-    return (tariff if not reader.problems else None), reader.problems
+    problems = sorted(reader.problems, key=lambda p: p.line or 0)  # in the order of the file
+    return (tariff if not problems else None), problems
 
 
 def _locate(text: str) -> dict[tuple[str, int, str | None], int]:
@@ -150,8 +126,8 @@ class _Reader:
         if valid_from is not None and type(valid_from) is not date:
             t.problem("valid_from", "must be a TOML date without quotes: valid_from = 2026-01-01")
         power = t.text("subscribed_power", required=False)
-        if power is not None:
-            self.power(t, power)
+        if power is not None and not is_power(power):
+            t.problem("subscribed_power", f'{power!r} is not a power such as "6 kVA"')
         t.text("description", required=False)
         standing = [
             StandingCharge(s.text("name") or "", s.money("amount"), s.percent("vat"))
@@ -166,11 +142,7 @@ class _Reader:
         if self.problems:
             return None
         return Tariff(
-            name=head["name"],
-            service=head["service"],
-            currency=head["currency"],
-            unit=head["unit"],
-            period=head["period"],
+            **{key: head[key] for key in ("name", "service", "currency", "unit", "period")},
             valid_from=head["valid_from"],
             standing_charges=tuple(standing),
             volumetric_charges=tuple(levies),
@@ -180,18 +152,6 @@ class _Reader:
             block_register=block_register,
             subscribed_power=power,
         )
-
-    def power(self, t: _Table, text: str) -> None:
-        parts = text.split(maxsplit=1)
-        try:
-            Decimal(parts[0])
-            ok = len(parts) == 2 and pint_unit(parts[1]).dimensionality == UREG.get_dimensionality(
-                "[power]"
-            )
-        except (InvalidOperation, PricingError, IndexError):
-            ok = False
-        if not ok:
-            t.problem("subscribed_power", f'{text!r} is not a power such as "6 kVA"')
 
     def tables(self, data: dict[str, Any], name: str, keys: set[str]) -> list[_Table]:
         rows = data.get(name, [])
@@ -206,9 +166,9 @@ class _Reader:
         open_ended = 0  # index of the first block without up_to
         before: tuple[int, Decimal, Decimal] | None = None  # last threshold: index, up_to, pp
         for b in self.tables(data, "block", keys):
-            price = b.money("price")
+            price = b.number("price")
             social = b.number("social_price", required=False)
-            if social is not None and social > price:
+            if social is not None and price is not None and social > price:
                 b.problem("social_price", f"{social} is above the price {price}")
             up_to = b.number("up_to", required=False)
             per_person = b.number("up_to_per_person", required=False)
@@ -232,7 +192,10 @@ class _Reader:
                 before = (b.index, up_to, pp)
             name = b.text("name") or ""
             vat = b.percent("vat")
-            blocks.append(Block(name, price, vat, up_to, per_person or Decimal(0), social))
+            pp = per_person or Decimal(0)
+            blocks.append(
+                Block(name, Decimal(0) if price is None else price, vat, up_to, pp, social)
+            )
         if blocks and not open_ended:
             why = "the last block must be open-ended (no up_to): use above it would have no price"
             self.problem("block", len(blocks), "up_to", why)
@@ -261,7 +224,7 @@ class _Reader:
             register = r.text("register") or ""
             if checked and register and register not in registers:
                 r.problem("register", f"unknown register {register!r} (registers: {known})")
-            elif any(p.register == register for p in prices):
+            elif register and any(p.register == register for p in prices):
                 r.problem("register", f"register {register!r} is priced twice")
             elif register and register == block_register:
                 r.problem("register", f"register {register!r} is priced by the blocks")

@@ -215,7 +215,7 @@ def test_unknown_tables_and_keys() -> None:
     text = VALID + '\n[[blok]]\nname = "x"\n'
     text = text.replace('period = "year"', 'period = "year"\ncolour = "blue"')
     fields = [(p.field, p.line) for p in problems_of(text)]
-    assert fields == [("blok", 40), ("tariff.colour", 7)]
+    assert fields == [("tariff.colour", 7), ("blok", 40)]
 
 
 def test_every_problem_is_collected() -> None:
