@@ -35,14 +35,12 @@ def to_fraction(value: Decimal | Fraction | int) -> Fraction:
 
 
 def round_half_up(value: Fraction | Decimal, step: Decimal = CENT) -> Decimal:
-    """`value` rounded to a multiple of `step`, halves away from zero (0.005 → 0.01)."""
-    exact = to_fraction(value) / to_fraction(step)
-    magnitude = abs(exact)
-    whole = magnitude.numerator * 2 + magnitude.denominator  # floor(|x| + 1/2), in integers
-    steps = whole // (2 * magnitude.denominator)
-    if exact < 0:
-        steps = -steps
-    return (Decimal(steps) * step).quantize(step)
+    """`value` rounded to `step` (a power of ten: 0.01), halves away from zero (0.005 → 0.01)."""
+    places = -int(step.as_tuple().exponent)
+    numerator, denominator = value.as_integer_ratio()
+    # floor(|x| × 10^places + 1/2) in integers: exact, and no Fraction arithmetic.
+    steps = (2 * abs(numerator) * 10**places + denominator) // (2 * denominator)
+    return Decimal(-steps if numerator < 0 else steps).scaleb(-places)
 
 
 def period_bounds(period: Period, day: date) -> tuple[date, date]:
