@@ -71,11 +71,19 @@ class IngestWorker:
         )
         self.client: mqtt.Client | None = None
         self.protocol = mqtt.MQTTv5
+        self.shared = True  # subscribe through $share/<group>/ (Mosquitto: v5 and v3.1.1)
 
     # --- paho's thread: keep it tiny ---------------------------------------------------------
     def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
         self.inbox.append(
-            (message.topic, bytes(message.payload), message.mid, message.qos, time.time(), self.generation)
+            (
+                message.topic,
+                bytes(message.payload),
+                message.mid,
+                message.qos,
+                time.time(),
+                self.generation,
+            )
         )
 
     def _on_connect(
@@ -88,7 +96,7 @@ class IngestWorker:
         self.connected = True
         group = self.settings.mqtt.shared_group
         for topic in subscription_topics():
-            if group and self.protocol == mqtt.MQTTv5:
+            if group and self.shared:
                 topic = f"$share/{group}/{topic}"
             client.subscribe(topic, qos=1)
 
@@ -104,6 +112,8 @@ class IngestWorker:
         choice = self.settings.mqtt.protocol
         if choice == "auto":
             self.protocol = await asyncio.to_thread(_protocol_with_retry, address)
+            # A broker without MQTT 5 (amqtt) is taken to have no shared subscriptions either.
+            self.shared = self.protocol == mqtt.MQTTv5
         else:
             self.protocol = mqtt.MQTTv5 if choice == "5" else mqtt.MQTTv311
         client = self.client = new_client(
