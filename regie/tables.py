@@ -1,6 +1,7 @@
-"""régie's own tables: the households served (accounts come with the web front end)."""
+"""régie's own tables: the households served and the accounts of the people who log in."""
 
-from piccolo.columns import Boolean, Integer, Serial, Text, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
 
@@ -15,3 +16,18 @@ class Household(Table):
     persons = Integer(default=1)
     social = Boolean(default=False)  # eligible for the social band (e.g. CSS in France)
     territory = Varchar(length=64, index=True)
+
+
+class Account(Table):
+    """A person who logs in. Roles add up: a household's account may also sit in a committee
+    (through a membership), an operator may be an administrator too."""
+
+    id: Serial
+    login = Varchar(length=120, unique=True, index=True)
+    name = Varchar(length=200)
+    household = ForeignKey(references=Household, on_delete=OnDelete.restrict, null=True)
+    is_operator = Boolean(default=False)
+    is_admin = Boolean(default=False)
+    password_hash = Text(default="")  # Argon2id; empty until the invitation is used
+    active = Boolean(default=True)
+    created_at = Timestamptz()
