@@ -105,7 +105,7 @@ def test_exports(db: str, tmp_path: Path) -> None:
                 received_at=now,
                 flag="spike",
             ),
-        )  # fmt: skip
+        )
     )
     run_sync(DailyUsage.insert(DailyUsage(meter=meter, day=date(2026, 1, 1), consumption=150)))
     code, out = run(
