@@ -53,7 +53,8 @@ def demo(meters: int, rate: float, port: int | None) -> None:
     env = {
         **os.environ,
         "REGIE_MQTT_URL": broker.url,
-        "REGIE_MQTT_PROTOCOL": "3.1.1",  # amqtt has no MQTT 5
+        "REGIE_MQTT_PROTOCOL": "3.1.1",  # amqtt has neither MQTT 5 nor shared subscriptions
+        "REGIE_MQTT_SHARED_GROUP": "",
         "REGIE_MQTT_CLIENT_ID": "regie-demo-ingest",
     }
     regie = [sys.executable, "-m", "regie.cli"]
