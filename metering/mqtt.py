@@ -32,7 +32,9 @@ class BrokerAddress:
         )
 
 
-def new_client(address: BrokerAddress, client_id: str, protocol: MQTTProtocolVersion, **kwargs: Any) -> mqtt.Client:
+def new_client(
+    address: BrokerAddress, client_id: str, protocol: MQTTProtocolVersion, **kwargs: Any
+) -> mqtt.Client:
     """A paho client with the credentials of `address`; v3.1.1 clients keep their session."""
     if protocol == mqtt.MQTTv5:
         client = mqtt.Client(

@@ -6,12 +6,12 @@ from piccolo.columns import (
     Date,
     ForeignKey,
     Integer,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
 )
 from piccolo.columns.base import OnDelete
-from piccolo.columns import Serial
 from piccolo.table import Table
 
 from regie.tables import Household

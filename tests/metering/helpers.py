@@ -9,8 +9,8 @@ import random
 import time
 import uuid
 from bisect import bisect_left
-from collections.abc import Callable
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo

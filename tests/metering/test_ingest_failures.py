@@ -3,6 +3,7 @@ workers share the stream. Each test runs its own Mosquitto with the project's co
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import signal
@@ -88,10 +89,10 @@ class Worker:
         return int(lines[-1].split("stored=")[1].split()[0]) if lines else 0
 
 
-async def wait_until_subscribed(mqtt_url: str, timeout: float = 30) -> None:
+async def wait_until_subscribed(mqtt_url: str, seconds: float = 30) -> None:
     """Publish probe readings until one is stored: the worker's session then exists."""
     await add_meters([("PROBE", "water", None, 0)])
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + seconds
     n = 0
     while time.monotonic() < deadline:
         n += 1
@@ -99,18 +100,18 @@ async def wait_until_subscribed(mqtt_url: str, timeout: float = 30) -> None:
         publish(mqtt_url, [("regie/v1/water/PROBE/reading", body.encode())])
         if await Reading.count() > 0:
             return
-        time.sleep(0.2)
+        await asyncio.sleep(0.2)
     raise TimeoutError("the worker did not subscribe")
 
 
-async def wait_for_rows(count: int, timeout: float = 60) -> int:
-    deadline = time.monotonic() + timeout
+async def wait_for_rows(count: int, seconds: float = 60) -> int:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         stored = await Reading.count()
         if stored >= count:
             return stored
-        time.sleep(0.1)
-    raise TimeoutError(f"fewer than {count} readings stored after {timeout} s")
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"fewer than {count} readings stored after {seconds} s")
 
 
 def _stream(run: str, meters: int = 30, hours: int = 260):
@@ -182,7 +183,7 @@ async def test_two_workers_split_one_stream(
     one = Worker(db, broker.url, "split-1", group, tmp_path / "one.log").start(until_idle=6)
     two = Worker(db, broker.url, "split-2", group, tmp_path / "two.log").start(until_idle=6)
     await wait_until_subscribed(broker.url)
-    time.sleep(1.0)  # the second one too
+    await asyncio.sleep(1.0)  # the second one too
     publish(broker.url, stream.messages)
     assert one.wait() == 0
     assert two.wait() == 0
