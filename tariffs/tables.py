@@ -1,1 +1,117 @@
-"""Tables of the tariffs package (tariff versions and bills arrive with the tariffs issue)."""
+"""Tables of tariffs: tariff versions and drafts, billing runs, bill numbers and issued bills."""
+
+from piccolo.columns import (
+    BigInt,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+from regie.tables import Household
+
+
+class TariffVersion(Table):
+    """A tariff in force for one service of one territory from `valid_from` until the next
+    version's date. Never edited (an UPDATE trigger refuses it); unique per (service,
+    territory, valid_from) and per decision_ref through indexes created in a migration."""
+
+    id: Serial
+
+    service = Varchar(length=16)  # water | electricity, as parsed from the file
+    territory = Varchar(length=64)
+    valid_from = Date()
+    name = Varchar(length=200)
+    unit = Varchar(length=32)
+    period = Varchar(length=16)
+    currency = Varchar(length=3)
+    toml = Text()  # the tariff file as adopted, byte for byte
+    origin = Varchar(length=16)  # setup | decision
+    decision_ref = Varchar(length=128, null=True, default=None)
+    created_at = Timestamptz()
+
+
+class TariffDraft(Table):
+    """An operator's draft tariff: editable, any number of them, never used for billing."""
+
+    id: Serial
+
+    service = Varchar(length=16)
+    territory = Varchar(length=64, index=True)
+    name = Varchar(length=200)
+    valid_from = Date()
+    toml = Text()
+    author = Varchar(length=120, default="")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
+class BillingRun(Table):
+    """One billing run of a period: what it issued, skipped and could not bill."""
+
+    id: Serial
+
+    period = Varchar(length=7)  # YYYY-MM
+    territory = Varchar(length=64, null=True, default=None)  # None: every territory
+    started_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=16, default="running")  # running | done | failed
+    issued = Integer(default=0)
+    already_billed = Integer(default=0)
+    problems = Text(default="")  # one "reference service: reason" per line
+
+
+class BillCounter(Table):
+    """The last bill number issued in a year; locked while numbers are taken so that bill
+    numbers run on without a gap (one series per year, bills and credit notes alike)."""
+
+    id: Serial
+
+    year = Integer(unique=True)
+    last_seq = Integer(default=0)
+
+
+class Bill(Table):
+    """An issued bill or credit note: immutable once written (an UPDATE trigger refuses any
+    change). Money in integer cents; use in integer base units (L, Wh) as JSON text.
+
+    Unique (household, service, period) for original bills through a partial index created
+    in a migration; a correction is a credit note (`cancels`) plus a new bill (`replaces`).
+    """
+
+    id: Serial
+
+    number = Varchar(length=32, unique=True)  # "2026-0000042": year and seq
+    year = Integer()
+    seq = Integer()
+    kind = Varchar(length=16, default="bill")  # bill | credit_note
+    household = ForeignKey(references=Household, on_delete=OnDelete.restrict)
+    service = Varchar(length=16)
+    territory = Varchar(length=64)
+    period = Varchar(length=7)  # YYYY-MM
+    span_start = Date()  # first and last day billed, both inclusive (move in/out prorated)
+    span_end = Date()
+    days = Integer()
+    estimated_days = Integer(default=0)
+    usage = Text()  # {"register": base units} over the span, e.g. {"total": 6664}
+    persons = Integer()
+    social = Boolean()
+    tariff_versions = Varchar(length=200)  # ids of the versions that priced it: "3" or "3,4"
+    currency = Varchar(length=3)
+    total_excl_vat_cents = BigInt()
+    total_vat_cents = BigInt()
+    total_cents = BigInt()
+    detail = Text()  # the bill's lines, VAT and totals as JSON (amounts as strings)
+    issued_at = Timestamptz()
+    run = ForeignKey(references=BillingRun, on_delete=OnDelete.restrict, null=True)
+    # NO ACTION (checked at the end of the statement), not RESTRICT: a statement that
+    # deletes a bill together with its credit note (test clean-up) must not fail halfway.
+    cancels: ForeignKey = ForeignKey(references="self", on_delete=OnDelete.no_action, null=True)
+    replaces: ForeignKey = ForeignKey(references="self", on_delete=OnDelete.no_action, null=True)
+    reason = Text(default="")  # why a credit note or a replacement was issued

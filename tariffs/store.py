@@ -1,0 +1,172 @@
+"""Raw SQL of billing on SQLite and PostgreSQL: grouped reads of daily usage, bill numbers
+taken under a lock, bulk writes of bills (COPY on PostgreSQL, executemany on SQLite)."""
+
+# Piccolo keeps the schema and every other query; a billing run of 100,000 households needs
+# one grouped read of the month and bulk writes, which its query builder does not offer.
+# Everything here runs inside a Piccolo transaction, on that transaction's connection.
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import date
+from typing import Any
+
+from piccolo.engine.sqlite import TransactionType
+
+from regie.core.database import engine
+
+BILL_COLUMNS = (
+    "number", "year", "seq", "kind", "household", "service", "territory", "period",
+    "span_start", "span_end", "days", "estimated_days", "usage", "persons", "social",
+    "tariff_versions", "currency", "total_excl_vat_cents", "total_vat_cents", "total_cents",
+    "detail", "issued_at", "run", "cancels", "replaces", "reason",
+)  # fmt: skip
+_SQLITE_INSERT = (
+    f"INSERT INTO bill ({', '.join(BILL_COLUMNS)}) VALUES ({', '.join('?' for _ in BILL_COLUMNS)})"
+)
+_PARAM = re.compile(r"\$(\d+)")
+
+
+def as_date(value: Any) -> date | None:
+    """A date read back from either engine (SQLite hands computed columns back as text)."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def ints(values: Iterable[int]) -> str:
+    """An SQL list of integers, inlined (they are ids, checked to be ints)."""
+    return "(" + ",".join(str(int(v)) for v in values) + ")"
+
+
+class Session:
+    """One transaction's connection, with the few statements billing needs."""
+
+    def __init__(self, connection: Any, postgres: bool) -> None:
+        self.connection = connection
+        self.postgres = postgres
+
+    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        """Rows as tuples; `$1`-style parameters on both engines."""
+        if self.postgres:
+            return [tuple(r) for r in await self.connection.fetch(sql, *args)]
+        factory = self.connection.row_factory
+        self.connection.row_factory = None  # plain tuples, not Piccolo's dicts
+        try:
+            cursor = await self.connection.execute(_PARAM.sub(r"?\1", sql), args)
+            return list(await cursor.fetchall())
+        finally:
+            self.connection.row_factory = factory
+
+    async def execute(self, sql: str, *args: Any) -> None:
+        if self.postgres:
+            await self.connection.execute(sql, *args)
+        else:
+            await self.connection.execute(_PARAM.sub(r"?\1", sql), args)
+
+    async def lock_counter(self, year: int) -> int:
+        """The last bill number of `year`, its row locked until the transaction ends (on
+        SQLite the immediate transaction already holds the only write lock)."""
+        lock = " FOR UPDATE" if self.postgres else ""
+        query = f"SELECT last_seq FROM bill_counter WHERE year = $1{lock}"
+        rows = await self.fetch(query, year)
+        if not rows:
+            await self.execute(
+                "INSERT INTO bill_counter (year, last_seq) VALUES ($1, 0) "
+                "ON CONFLICT (year) DO NOTHING",
+                year,
+            )
+            rows = await self.fetch(query, year)
+        return int(rows[0][0])
+
+    async def set_counter(self, year: int, last_seq: int) -> None:
+        await self.execute("UPDATE bill_counter SET last_seq = $1 WHERE year = $2", last_seq, year)
+
+    async def billed(self, period: str, households: Iterable[int]) -> set[tuple[int, str]]:
+        """(household, service) of the original bills of `period` among `households`."""
+        ids = set(households)
+        if not ids:
+            return set()
+        rows = await self.fetch(
+            "SELECT household, service FROM bill WHERE period = $1 AND kind = 'bill'"
+            f" AND replaces IS NULL AND household IN {ints(ids)}",
+            period,
+        )
+        return {(int(h), str(s)) for h, s in rows}
+
+    async def insert_bills(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Rows in the order of BILL_COLUMNS."""
+        if not rows:
+            return
+        if self.postgres:
+            await self.connection.copy_records_to_table("bill", records=rows, columns=BILL_COLUMNS)
+        else:
+            await self.connection.executemany(_SQLITE_INSERT, rows)
+
+    async def meters(
+        self, start: date, end: date, territory: str | None, household: int | None = None
+    ) -> list[tuple[Any, ...]]:
+        """Meters in service on some day of `start`..`end`, with their household:
+        (meter, household, service, installed_on, removed_on, reference, persons, social,
+        territory)."""
+        sql = (
+            "SELECT m.id, m.household, m.service, m.installed_on, m.removed_on,"
+            " h.reference, h.persons, h.social, h.territory"
+            " FROM meter m JOIN household h ON h.id = m.household"
+            " WHERE (m.installed_on IS NULL OR m.installed_on <= $2)"
+            " AND (m.removed_on IS NULL OR m.removed_on >= $1)"
+        )
+        args: list[Any] = [start, end]
+        if territory is not None:
+            args.append(territory)
+            sql += f" AND h.territory = ${len(args)}"
+        if household is not None:
+            args.append(household)
+            sql += f" AND h.id = ${len(args)}"
+        return await self.fetch(sql, *args)
+
+    async def usage(
+        self, start: date, end: date, meters: Sequence[int] | None
+    ) -> list[tuple[int, str, int, int]]:
+        """(meter, register, consumption, estimated days) summed over `start`..`end`, in one
+        grouped read; `meters` None reads every meter (a whole run)."""
+        only = "" if meters is None else f" AND meter IN {ints(meters)}"
+        rows = await self.fetch(
+            "SELECT meter, register, SUM(consumption),"
+            " SUM(CASE WHEN quality = 'estimated' THEN 1 ELSE 0 END)"
+            f" FROM daily_usage WHERE day >= $1 AND day <= $2{only}"
+            " GROUP BY meter, register",
+            start,
+            end,
+        )
+        return [(int(m), str(r), int(c), int(e)) for m, r, c, e in rows]
+
+    async def estimated_days(
+        self, start: date, end: date, meters: Sequence[int]
+    ) -> list[tuple[int, date]]:
+        """(meter, day) of every estimated day of `meters` (when several registers or meters
+        of one household are estimated, a day counts once)."""
+        rows = await self.fetch(
+            "SELECT DISTINCT meter, day FROM daily_usage WHERE quality = 'estimated'"
+            f" AND day >= $1 AND day <= $2 AND meter IN {ints(meters)}",
+            start,
+            end,
+        )
+        return [(int(m), as_date(d) or start) for m, d in rows]
+
+
+@asynccontextmanager
+async def session(*, write: bool) -> AsyncIterator[Session]:
+    """A transaction: writers take SQLite's write lock at once (BEGIN IMMEDIATE), so that the
+    bill counter is read and advanced by one writer at a time."""
+    db = engine()
+    postgres = db.engine_type == "postgres"
+    if postgres:
+        transaction = db.transaction()
+    else:
+        kind = TransactionType.immediate if write else TransactionType.deferred
+        transaction = db.transaction(transaction_type=kind)
+    async with transaction as txn:
+        yield Session(txn.connection, postgres)
