@@ -166,11 +166,18 @@ def publish(
                 raise TimeoutError("the consumer stopped receiving")
             time.sleep(0.002)
         publisher.publish(topic, payload)
+    # amqtt cancels the delivery of a publisher's messages still in its queue when that
+    # publisher disconnects: stay connected until the consumer has them all.
+    while received and received() - start < len(messages):
+        publisher._send()
+        if time.monotonic() > deadline:
+            raise TimeoutError("the consumer stopped receiving")
+        time.sleep(0.01)
     publisher.close()
 
 
 async def start_worker(
-    settings: Settings, until_idle: float
+    settings: Settings, until_idle: float | None = None
 ) -> tuple[IngestWorker, asyncio.Task[int]]:
     worker = IngestWorker(settings, until_idle=until_idle, echo=lambda line: None)
     task = asyncio.create_task(worker.run())
@@ -228,3 +235,18 @@ def expected_days(points: dict[int, int], zone: ZoneInfo = PARIS) -> dict[date, 
         out[day] = hi - lo
         day = nxt
     return out
+
+
+async def drain(worker: IngestWorker, task: asyncio.Task[int], messages: int) -> int:
+    """Wait until the worker has received `messages`, then stop it: it stores and acknowledges
+    what it holds and exits. Returns its exit code."""
+    deadline = time.monotonic() + 120
+    while worker.pipeline.counters.messages < messages:
+        if task.done() or time.monotonic() > deadline:
+            raise AssertionError(
+                f"worker received {worker.pipeline.counters.messages} of {messages} messages"
+                f" (connections: {worker.generation})"
+            )
+        await asyncio.sleep(0.05)
+    worker.stop()
+    return await asyncio.wait_for(task, timeout=60)

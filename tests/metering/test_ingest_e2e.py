@@ -13,6 +13,7 @@ from metering.tables import RejectedReading
 from tests.metering.helpers import (
     add_meters,
     build_stream,
+    drain,
     expected_days,
     publish,
     settings_for,
@@ -39,11 +40,11 @@ async def test_three_formats_with_duplicates_malformed_shuffled_and_a_gap(
     assert expected_count >= 10_000
 
     settings = settings_for(db, mqtt_url, f"test-e2e-{uuid.uuid4().hex[:6]}")
-    worker, task = await start_worker(settings, until_idle=2.0)
+    worker, task = await start_worker(settings)
     await asyncio.to_thread(
         publish, mqtt_url, stream.messages, lambda: worker.pipeline.counters.messages
     )
-    assert await asyncio.wait_for(task, timeout=120) == 0
+    assert await drain(worker, task, len(stream.messages)) == 0
 
     stored = await stored_readings()
     assert sum(len(v) for v in stored.values()) == expected_count
