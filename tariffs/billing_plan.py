@@ -1,36 +1,19 @@
-"""What a billing run prices, as pure functions: the month, each household's billed span, its
-use per tariff version and register, and the bill (compiled fast path, cached; the engine)."""
+"""What a billing run bills, as pure functions: the month, each household's billed span, the
+sub-spans where versions change, and the priced bills of the households gathered."""
 
 from __future__ import annotations
 
 import calendar
 import re
-from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from fractions import Fraction
+from typing import Any
 
-from tariffs.engine import Part, PricingError, conversion_factor, price_parts, split_span
-from tariffs.fast import CompiledTariff, Priced, priced, supports
-from tariffs.model import Tariff
-from tariffs.money import period_share
-
-BASE_UNITS = {"water": "L", "electricity": "Wh"}
-"""Units of the daily usage table (metering.units.BASE_UNITS), repeated to stay import-light."""
-
-# Historic Linky/Teleinfo register labels (Enedis-NOI-CPT_02E) and the tariff registers they
-# are: a meter reports "hchc"/"hchp", the HP/HC tariff prices "hc"/"hp".
-TELEINFO_REGISTERS = {
-    "hchc": "hc",
-    "hchp": "hp",
-    "bbrhcjb": "bleu_hc",
-    "bbrhpjb": "bleu_hp",
-    "bbrhcjw": "blanc_hc",
-    "bbrhpjw": "blanc_hp",
-    "bbrhcjr": "rouge_hc",
-    "bbrhpjr": "rouge_hp",
-}
+from tariffs.engine import PricingError
+from tariffs.fast import Priced, to_json
+from tariffs.pricer import Pricer, Use
 
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -81,145 +64,100 @@ def sub_spans(start: date, end: date, boundaries: Iterable[date]) -> list[tuple[
     return spans
 
 
-def tariff_uses(tariff: Tariff, sums: Mapping[str, int]) -> tuple[int, ...]:
-    """The meter's use per register (base units) as the use per register of the tariff, in
-    the tariff's order: same names, Teleinfo labels, or everything on a one-register tariff."""
-    registers = tariff.registers
-    if len(registers) == 1:
-        only = registers[0]
-        if only in sums:
-            return (sums[only],)
-        # A one-register tariff prices all the energy: the meter's total when it reports one
-        # (its other registers are then details of it), else the sum of its registers.
-        return (sums["total"] if "total" in sums else sum(sums.values()),)
-    uses = dict.fromkeys(registers, 0)
-    for name, value in sums.items():
-        target = name if name in uses else TELEINFO_REGISTERS.get(name)
-        if target in uses:
-            uses[target] += value
-        elif name != "total":  # the total of a multi-register meter repeats the others
-            known = ", ".join(registers)
-            raise PricingError(f"meter register {name!r} is none of the tariff's ({known})")
-    return tuple(uses.values())
-
-
 @dataclass(frozen=True, slots=True)
-class Version:
-    """A tariff version as billing sees it: its id and its parsed tariff."""
+class Pending:
+    """A priced bill of one household and service, waiting for its number."""
 
-    id: int
-    tariff: Tariff
-
-
-def in_force(versions: Sequence[Version], start: date, end: date) -> list[Version]:
-    """The versions that apply to some day of `start`..`end`: the one in force on `start`
-    (if any) and those taking effect up to `end`."""
-    ordered = sorted((v for v in versions if v.tariff.valid_from <= end), key=_valid_from)
-    earlier = [i for i, v in enumerate(ordered) if v.tariff.valid_from <= start]
-    return ordered[earlier[-1] :] if earlier else ordered
-
-
-def _valid_from(version: Version) -> date:
-    return version.tariff.valid_from
-
-
-@dataclass(frozen=True, slots=True)
-class Use:
-    """One household's use of one service over a billed span.
-
-    `parts` holds, for each sub-span of the period (cut where a version changes), its first
-    day and the use per meter register in base units."""
-
+    household: int
+    reference: str
     service: str
-    persons: int
-    social: bool
+    territory: str
     start: date
     end: date
-    parts: tuple[tuple[date, tuple[tuple[str, int], ...]], ...]
+    estimated_days: int
+    usage: str  # {"register": base units} over the span, as JSON
+    persons: int
+    social: bool
+    versions: str  # "3" or "3,4"
+    priced: Priced
 
 
-class Pricer:
-    """Prices uses into stored bills. Households with the same span, size, status and use get
-    the same bill, priced once; one-version spans go through a compiled tariff."""
+@dataclass(frozen=True)
+class Problem:
+    """A household and service that could not be billed, and why."""
 
-    def __init__(self) -> None:
-        self._bills: dict[tuple[object, ...], Priced] = {}
-        self._compiled: dict[tuple[object, ...], CompiledTariff | None] = {}
+    reference: str
+    service: str
+    reason: str
 
-    def price(self, versions: Sequence[Version], use: Use) -> tuple[Priced, tuple[int, ...]]:
-        """The bill of `use` by the versions in force, and the ids of the versions used."""
-        versions = in_force(versions, use.start, use.end)
-        pieces = split_span([v.tariff for v in versions], use.start, use.end)
-        by_date = {v.tariff.valid_from: v for v in versions}
-        used = [by_date[tariff.valid_from] for tariff, _, _ in pieces]
-        sums: list[dict[str, int]] = [{} for _ in pieces]
-        starts = [s for _, s, _ in pieces]
-        for first_day, registers in use.parts:
-            # Each sub-span lies inside one version's dates: its use goes to that version's
-            # part (use recorded outside the billed span goes to the nearest part).
-            into = sums[max(0, bisect_right(starts, first_day) - 1)]
-            for name, value in registers:
-                into[name] = into.get(name, 0) + value
-        uses = [tariff_uses(v.tariff, s) for v, s in zip(used, sums, strict=True)]
-        ids = tuple(v.id for v in used)
-        persons = use.persons
-        social = use.social
-        key = (ids, use.start, use.end, *self._household(used, persons, social), *uses)
-        bill = self._bills.get(key)
-        if bill is None:
-            bill = self._price(used, pieces, uses, use.service, persons, social)
-            self._bills[key] = bill
-        return bill, ids
+    def __str__(self) -> str:
+        return f"{self.reference} {self.service}: {self.reason}"
 
-    @staticmethod
-    def _household(used: Sequence[Version], persons: int, social: bool) -> tuple[int, bool]:
-        # Persons only matter to per-person thresholds, the status only to social prices:
-        # leaving them out of the key lets more households share one priced bill.
-        per_person = any(v.tariff.per_person for v in used)
-        has_social = any(b.social_price is not None for v in used for b in v.tariff.blocks)
-        return (persons if per_person else 0), (social and has_social)
 
-    def _price(
-        self,
-        used: Sequence[Version],
-        pieces: Sequence[tuple[Tariff, date, date]],
-        uses: Sequence[tuple[int, ...]],
-        service: str,
-        persons: int,
-        social: bool,
-    ) -> Priced:
-        base = BASE_UNITS[service]
-        if len(pieces) == 1:
-            tariff, start, end = pieces[0]
-            compiled = self._compile(used[0].id, tariff, start, end, persons, social, base)
-            if compiled is not None:
-                return compiled.price(uses[0])
-        parts = []
-        for (tariff, start, end), values in zip(pieces, uses, strict=True):
-            factor = conversion_factor(base, tariff.unit)
-            registers = {
-                r: Fraction(v) * factor for r, v in zip(tariff.registers, values, strict=True)
-            }
-            parts.append(Part(tariff, start, end, None, registers))
-        first, last = pieces[0][1], pieces[-1][2]
-        return priced(price_parts(parts, persons=persons, social=social, start=first, end=last))
+@dataclass
+class Account:
+    """What billing gathers about one household's service before pricing it."""
 
-    def _compile(
-        self,
-        version: int,
-        tariff: Tariff,
-        start: date,
-        end: date,
-        persons: int,
-        social: bool,
-        base: str,
-    ) -> CompiledTariff | None:
-        key = (version, start, end, persons, social)
-        if key not in self._compiled:
-            if not supports(tariff):
-                self._compiled[key] = None
-            else:
-                share = period_share(tariff.period, start, end)
-                factor = conversion_factor(base, tariff.unit)
-                self._compiled[key] = CompiledTariff(tariff, share, persons, social, factor)
-        return self._compiled[key]
+    reference: str
+    persons: int
+    social: bool
+    territory: str
+    meters: list[tuple[int, date | None, date | None]] = field(default_factory=list)
+    sums: list[dict[str, int]] = field(default_factory=list)  # per sub-span
+    estimated_series: int = 0
+    estimated_days: int = 0
+
+
+def price_accounts(
+    start: date,
+    end: date,
+    spans: Sequence[tuple[date, date]],
+    versions: dict[tuple[str, str], list[Any]],
+    accounts: dict[tuple[int, str], Account],
+) -> tuple[list[Pending], list[Problem]]:
+    """Price every account by the versions of its service and territory, into bills waiting
+    for their numbers and problems (no tariff in force, registers the tariff does not know)."""
+    pricer = Pricer()
+    bills: list[Pending] = []
+    problems: list[Problem] = []
+    for (home, kind), account in sorted(accounts.items()):
+        span = billed_span(((i, r) for _, i, r in account.meters), start, end)
+        if span is None:
+            continue
+        found = versions.get((kind, account.territory))
+        if not found:
+            why = f"no {kind} tariff in force in {account.territory}"
+            problems.append(Problem(account.reference, kind, why))
+            continue
+        parts = tuple(
+            (first, tuple(sums.items()))
+            for (first, _), sums in zip(spans, account.sums, strict=True)
+            if sums
+        )
+        use = Use(kind, account.persons, account.social, span[0], span[1], parts)
+        try:
+            priced, ids = pricer.price(found, use)
+        except PricingError as exc:
+            problems.append(Problem(account.reference, kind, str(exc)))
+            continue
+        totals: dict[str, int] = defaultdict(int)
+        for sums in account.sums:
+            for register, value in sums.items():
+                totals[register] += value
+        bills.append(
+            Pending(
+                home,
+                account.reference,
+                kind,
+                account.territory,
+                span[0],
+                span[1],
+                account.estimated_days,
+                to_json(dict(sorted(totals.items()))),
+                account.persons,
+                account.social,
+                ",".join(map(str, ids)),
+                priced,
+            )
+        )
+    return bills, problems

@@ -1,4 +1,5 @@
-"""Tariff versions (the tariffs in force, never edited) and operators' drafts (editable)."""
+"""Tariff versions: the tariffs in force per service and territory, created by the initial
+set-up or a committee decision, never edited (drafts: tariffs.drafts)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from tariffs.billing_plan import Version
 from tariffs.model import Tariff, TariffProblem
+from tariffs.pricer import Version
 from tariffs.store import session
-from tariffs.tables import Bill, TariffDraft, TariffVersion
+from tariffs.tables import Bill, TariffVersion
 from tariffs.tariff_file import parse_tariff
 
 Origin = Literal["setup", "decision"]
@@ -33,10 +34,6 @@ class VersionRefused(TariffError):
     """A tariff version that cannot be created (see the message)."""
 
 
-class DraftNotFound(TariffError, LookupError):
-    """No draft has that id."""
-
-
 @dataclass(frozen=True)
 class VersionInfo:
     id: int
@@ -55,23 +52,6 @@ class VersionInfo:
     @property
     def tariff(self) -> Tariff:
         return tariff_of(self.id, self.toml)
-
-
-@dataclass(frozen=True)
-class DraftInfo:
-    id: int
-    service: str
-    territory: str
-    name: str
-    valid_from: date
-    author: str
-    created_at: datetime
-    updated_at: datetime
-    toml: str
-
-    @property
-    def tariff(self) -> Tariff:
-        return read_text(self.toml, f"draft {self.id}")
 
 
 def read_text(toml_text: str, source: str = "<tariff>") -> Tariff:
@@ -96,7 +76,7 @@ def tariff_of(version_id: int, toml_text: str) -> Tariff:
     return tariff
 
 
-def _territory(territory: str) -> str:
+def territory_name(territory: str) -> str:
     territory = territory.strip()
     if not territory or len(territory) > 64:
         raise TariffError("a territory is a name of 1 to 64 characters")
@@ -118,7 +98,7 @@ async def create_version(
     decision (`origin "decision"` with its `decision_ref`). Enacting the same decision again
     returns the version it created, so that the committees package may retry safely.
     """
-    territory = _territory(territory)
+    territory = territory_name(territory)
     if origin not in ORIGINS:
         raise VersionRefused(f"origin must be setup or decision, not {origin!r}")
     if origin == "decision" and not (decision_ref and decision_ref.strip()):
@@ -265,70 +245,3 @@ async def versions_until(
         tariff = tariff_of(row["id"], row["toml"])
         found[(row["service"], row["territory"])].append(Version(row["id"], tariff))
     return dict(found)
-
-
-# Drafts: the operators' working copies, editable and deletable; billing never reads them.
-
-
-async def save_draft(
-    toml_text: str,
-    territory: str,
-    *,
-    draft_id: int | None = None,
-    author: str = "",
-    now: datetime | None = None,
-) -> DraftInfo:
-    """Save a new draft, or replace the text of draft `draft_id`; the text must be valid."""
-    territory = _territory(territory)
-    tariff = read_text(toml_text, "draft")
-    moment = now or datetime.now(UTC)
-    values: dict[Any, Any] = {
-        TariffDraft.service: tariff.service,
-        TariffDraft.territory: territory,
-        TariffDraft.name: tariff.name,
-        TariffDraft.valid_from: tariff.valid_from,
-        TariffDraft.toml: toml_text,
-        TariffDraft.updated_at: moment,
-    }
-    if draft_id is None:
-        row = TariffDraft(author=author, created_at=moment)
-        for column, value in values.items():
-            setattr(row, column._meta.name, value)
-        await row.save()
-        return await get_draft(row.id)
-    await get_draft(draft_id)
-    await TariffDraft.update(values).where(TariffDraft.id == draft_id)
-    return await get_draft(draft_id)
-
-
-async def get_draft(draft_id: int) -> DraftInfo:
-    row = await TariffDraft.objects().where(TariffDraft.id == draft_id).first()
-    if row is None:
-        raise DraftNotFound(f"no draft {draft_id}")
-    return _draft(row)
-
-
-def _draft(row: Any) -> DraftInfo:
-    return DraftInfo(
-        id=row.id,
-        service=row.service,
-        territory=row.territory,
-        name=row.name,
-        valid_from=row.valid_from,
-        author=row.author,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        toml=row.toml,
-    )
-
-
-async def list_drafts(*, territory: str | None = None) -> list[DraftInfo]:
-    query = TariffDraft.objects().order_by(TariffDraft.id)
-    if territory is not None:
-        query = query.where(TariffDraft.territory == territory)
-    return [_draft(row) for row in await query]
-
-
-async def delete_draft(draft_id: int) -> None:
-    await get_draft(draft_id)
-    await TariffDraft.delete().where(TariffDraft.id == draft_id)

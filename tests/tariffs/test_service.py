@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
 from tests.tariffs.billing_data import d, daily, from_date, household, meter
 
@@ -120,7 +122,8 @@ async def test_a_version_rewrites_no_past(db: str) -> None:
 
 
 async def test_a_malformed_tariff_is_refused_with_its_problems(db: str) -> None:
-    from tariffs.service import InvalidTariff, TariffError, create_version, save_draft
+    from tariffs.drafts import save_draft
+    from tariffs.service import InvalidTariff, TariffError, create_version
 
     bad = from_date("2024-01-01").replace('price = "0.83"', 'price = "-0.83"')
     with pytest.raises(InvalidTariff, match=r"block\[1\]\.price") as caught:
@@ -145,14 +148,8 @@ async def test_effective_versions_are_never_edited(db: str) -> None:
 
 
 async def test_drafts_are_kept_edited_and_deleted(db: str) -> None:
-    from tariffs.service import (
-        DraftNotFound,
-        delete_draft,
-        get_draft,
-        list_drafts,
-        list_versions,
-        save_draft,
-    )
+    from tariffs.drafts import DraftNotFound, delete_draft, get_draft, list_drafts, save_draft
+    from tariffs.service import list_versions
 
     first = await save_draft(from_date("2027-01-01"), "T", author="op1", now=NOW)
     second = await save_draft(from_date("2027-01-01", "tarif_bleu_hphc.toml"), "T")
@@ -169,3 +166,38 @@ async def test_drafts_are_kept_edited_and_deleted(db: str) -> None:
     with pytest.raises(DraftNotFound):
         await save_draft(cheaper, "T", draft_id=second.id)
     assert await list_versions() == []  # a draft is never a version
+
+
+def _cli(*args: str) -> Result:
+    from regie.cli import main
+
+    return CliRunner().invoke(main, list(args))
+
+
+async def test_regie_tariff_setup_versions_and_drafts(db: str, tmp_path: Path) -> None:
+    water = tmp_path / "water.toml"
+    water.write_text(from_date("2024-01-01"), encoding="utf-8")
+    result = await asyncio.to_thread(
+        _cli, "tariff", "setup", "--file", str(water), "--territory", "T"
+    )
+    assert result.exit_code == 0, result.output
+    assert "in force from 2024-01-01" in result.output
+    result = await asyncio.to_thread(
+        _cli, "tariff", "setup", "--file", str(water), "--territory", "T"
+    )
+    assert result.exit_code == 1 and "needs a committee decision" in result.output
+    result = await asyncio.to_thread(_cli, "tariff", "versions")
+    assert result.exit_code == 0 and "\twater\tT\t2024-01-01\tsetup\tDunkerque" in result.output
+    result = await asyncio.to_thread(
+        _cli, "tariff", "draft", "save", "--file", str(water), "--territory", "T"
+    )
+    assert result.exit_code == 0 and result.output.startswith("draft ")
+    draft_id = result.output.split()[1].rstrip(":")
+    result = await asyncio.to_thread(_cli, "tariff", "draft", "list")
+    assert f"{draft_id}\twater\tT\t2024-01-01" in result.output
+    result = await asyncio.to_thread(_cli, "tariff", "draft", "show", draft_id)
+    assert result.output == water.read_text(encoding="utf-8")
+    result = await asyncio.to_thread(_cli, "tariff", "draft", "delete", draft_id)
+    assert result.exit_code == 0
+    result = await asyncio.to_thread(_cli, "tariff", "draft", "show", draft_id)
+    assert result.exit_code == 1 and f"no draft {draft_id}" in result.output

@@ -1,0 +1,239 @@
+"""Billing runs: every household of a period billed from its daily usage by the versions in
+force, each bill numbered without a gap in its year; a period is never billed twice."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from regie.settings import get_settings
+from tariffs import service
+from tariffs.billing_plan import Account, Pending, Problem, month_span, price_accounts, sub_spans
+from tariffs.service import TariffError
+from tariffs.store import as_date, session
+from tariffs.tables import BillingRun
+
+log = logging.getLogger("tariffs.billing")
+
+BATCH = 5000
+"""Bills written per transaction: numbers are taken and bills written together, so that a
+failed transaction takes no number; large batches keep a run of 100,000 bills near a second."""
+
+
+class BillingError(TariffError):
+    """A billing request the régie refuses (a malformed period…)."""
+
+
+@dataclass
+class RunPlan:
+    period: str
+    territory: str | None
+    bills: list[Pending]
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    run: int
+    period: str
+    territory: str | None
+    issued: int = 0
+    already_billed: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    first_number: str | None = None
+    last_number: str | None = None
+
+
+def bill_number(year: int, seq: int) -> str:
+    return f"{year}-{seq:07d}"
+
+
+def numbering_year(issued_at: datetime) -> int:
+    """Bill numbers run per calendar year of the régie's time zone."""
+    return issued_at.astimezone(ZoneInfo(get_settings().timezone)).year
+
+
+def _month(period: str) -> tuple[date, date]:
+    try:
+        return month_span(period)
+    except ValueError as exc:
+        raise BillingError(str(exc)) from None
+
+
+async def plan_run(
+    period: str, *, territory: str | None = None, household: int | None = None
+) -> RunPlan:
+    """Price the bills of `period` (YYYY-MM) for every household with a meter in service
+    during it (or one household); nothing is written. Households that cannot be priced
+    (no tariff in force, registers the tariff does not know…) are listed as problems."""
+    start, end = _month(period)
+    versions = await service.versions_until(end, territory)
+    boundaries = {v.tariff.valid_from for found in versions.values() for v in found}
+    spans = sub_spans(start, end, boundaries)
+    accounts: dict[tuple[int, str], Account] = {}
+    owner: dict[int, tuple[int, str]] = {}
+    async with session(write=False) as db:
+        for meter, home, kind, installed, removed, ref, persons, social, where in await db.meters(
+            start, end, territory, household
+        ):
+            key = (int(home), str(kind))
+            if key not in accounts:
+                empty: list[dict[str, int]] = [{} for _ in spans]
+                accounts[key] = Account(str(ref), int(persons), bool(social), where, sums=empty)
+            accounts[key].meters.append((meter, as_date(installed), as_date(removed)))
+            owner[int(meter)] = key
+        only = None if household is None else sorted(owner)
+        for i, (first, last) in enumerate(spans):
+            for meter, register, consumption, estimated in await db.usage(first, last, only):
+                key_ = owner.get(meter)
+                if key_ is None:
+                    continue  # a meter out of service, or of another territory
+                account = accounts[key_]
+                sums = account.sums[i]
+                sums[register] = sums.get(register, 0) + consumption
+                if estimated:
+                    account.estimated_series += 1
+                    account.estimated_days += estimated
+        await _count_estimated_days(db, accounts, start, end)
+    bills, problems = price_accounts(start, end, spans, versions, accounts)
+    return RunPlan(period, territory, bills, problems)
+
+
+async def _count_estimated_days(
+    db: Any, accounts: dict[tuple[int, str], Account], start: date, end: date
+) -> None:
+    # One estimated series (the usual case) counts its estimated days directly; where
+    # several registers or meters of a household were estimated, a day counts once.
+    several = [key for key, a in accounts.items() if a.estimated_series > 1]
+    if not several:
+        return
+    meters = {m: key for key in several for m, _, _ in accounts[key].meters}
+    days: dict[tuple[int, str], set[date]] = defaultdict(set)
+    for meter, day in await db.estimated_days(start, end, sorted(meters)):
+        days[meters[meter]].add(day)
+    for key in several:
+        accounts[key].estimated_days = len(days[key])
+
+
+def bill_row(
+    bill: Pending,
+    period: str,
+    year: int,
+    seq: int,
+    issued_at: datetime,
+    run: int | None,
+    *,
+    replaces: int | None = None,
+    reason: str = "",
+) -> tuple[Any, ...]:
+    """The stored row of a pending bill, in the order of `store.BILL_COLUMNS`."""
+    p = bill.priced
+    return (
+        bill_number(year, seq), year, seq, "bill", bill.household, bill.service,
+        bill.territory, period, bill.start, bill.end, (bill.end - bill.start).days + 1,
+        bill.estimated_days, bill.usage, bill.persons, bill.social, bill.versions, p.currency,
+        p.total_excl_vat_cents, p.total_vat_cents, p.total_cents, p.detail, issued_at, run,
+        None, replaces, reason,
+    )  # fmt: skip
+
+
+async def _issue(
+    bills: Sequence[Pending], period: str, issued_at: datetime, run: int | None
+) -> tuple[list[int], int]:
+    """Number and write `bills` in one transaction; (sequence numbers, already billed).
+
+    The year's counter row is locked first: the check for bills already issued and the
+    numbers taken then see every run that finished before, and a failure anywhere rolls the
+    numbers back with the bills (no gap)."""
+    year = numbering_year(issued_at)
+    async with session(write=True) as db:
+        last = await db.lock_counter(year)
+        done = await db.billed(period, {b.household for b in bills})
+        fresh = [b for b in bills if (b.household, b.service) not in done]
+        rows = [bill_row(b, period, year, last + i, issued_at, run) for i, b in enumerate(fresh, 1)]
+        await db.insert_bills(rows)
+        if fresh:
+            await db.set_counter(year, last + len(fresh))
+    return [last + i for i in range(1, len(fresh) + 1)], len(bills) - len(fresh)
+
+
+async def issue_run(
+    plan: RunPlan,
+    *,
+    now: datetime | None = None,
+    batch: int = BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> RunReport:
+    """Issue the bills of a plan, in batches; `progress` gets the count of each batch done.
+
+    A batch that fails is retried one bill per transaction, so that only the failing
+    households are left out (as problems, with no number taken); a re-run bills them."""
+    issued_at = now or datetime.now(UTC)
+    year = numbering_year(issued_at)
+    row = BillingRun(period=plan.period, territory=plan.territory, started_at=issued_at)
+    await row.save()
+    report = RunReport(row.id, plan.period, plan.territory, problems=list(plan.problems))
+    seqs: list[int] = []
+    completed = False
+    try:
+        for i in range(0, len(plan.bills), batch):
+            chunk = plan.bills[i : i + batch]
+            try:
+                numbers, skipped = await _issue(chunk, plan.period, issued_at, row.id)
+                seqs += numbers
+                report.already_billed += skipped
+            except OSError:
+                raise  # the database is gone: stop, and let a re-run carry on
+            except Exception:
+                log.warning("batch of %d bills failed; issuing them one by one", len(chunk))
+                for one in chunk:
+                    try:
+                        numbers, skipped = await _issue([one], plan.period, issued_at, row.id)
+                        seqs += numbers
+                        report.already_billed += skipped
+                    except OSError:
+                        raise
+                    except Exception as exc:
+                        log.exception("bill of %s %s not issued", one.reference, one.service)
+                        report.problems.append(
+                            Problem(one.reference, one.service, f"not issued: {exc}")
+                        )
+            if progress is not None:
+                progress(len(chunk))
+        completed = True
+    finally:
+        report.issued = len(seqs)
+        if seqs:
+            report.first_number = bill_number(year, min(seqs))
+            report.last_number = bill_number(year, max(seqs))
+        await _close_run(row.id, report, "done" if completed else "failed")
+    return report
+
+
+async def _close_run(run: int, report: RunReport, status: str) -> None:
+    await BillingRun.update(
+        {
+            BillingRun.finished_at: datetime.now(UTC),
+            BillingRun.status: status,
+            BillingRun.issued: report.issued,
+            BillingRun.already_billed: report.already_billed,
+            BillingRun.problems: "\n".join(str(p) for p in report.problems),
+        }
+    ).where(BillingRun.id == run)
+
+
+async def bill_period(
+    period: str,
+    *,
+    territory: str | None = None,
+    now: datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunReport:
+    """Plan and issue the bills of `period`; running it again issues nothing twice."""
+    plan = await plan_run(period, territory=territory)
+    return await issue_run(plan, now=now, progress=progress)

@@ -1,0 +1,197 @@
+"""Issued bills: reading them back, and correcting one with a credit note and a new bill."""
+
+# An issued bill is never changed or deleted: this module has no function that would, the
+# database refuses any UPDATE of a bill (trigger), and a correction is two new documents
+# (French invoicing rules, CGI art. 289: an invoice is corrected by a credit note).
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from tariffs.billing import Pending, bill_number, bill_row, numbering_year, plan_run
+from tariffs.fast import money_text, to_json
+from tariffs.service import TariffError
+from tariffs.store import as_date, session
+from tariffs.tables import Bill
+
+
+class BillNotFound(TariffError, LookupError):
+    """No bill has that number."""
+
+
+class BillRefused(TariffError):
+    """A correction the régie refuses (see the message)."""
+
+
+@dataclass(frozen=True)
+class IssuedBill:
+    number: str
+    kind: str  # bill | credit_note
+    household: int
+    service: str
+    territory: str
+    period: str
+    span_start: date
+    span_end: date
+    days: int
+    estimated_days: int
+    usage: dict[str, int]  # base units (L, Wh) per meter register
+    persons: int
+    social: bool
+    tariff_versions: tuple[int, ...]
+    currency: str
+    total_excl_vat_cents: int
+    total_vat_cents: int
+    total_cents: int
+    detail: dict[str, Any]  # lines, VAT and totals as the engine writes them
+    issued_at: datetime
+    cancels: str | None  # number of the bill a credit note cancels
+    replaces: str | None  # number of the bill a corrected bill replaces
+    reason: str
+
+    @property
+    def total(self) -> Decimal:
+        return Decimal(self.total_cents).scaleb(-2)
+
+
+_COLUMNS = (
+    *Bill.all_columns(exclude=[Bill.cancels, Bill.replaces]),
+    Bill.cancels.number.as_alias("cancels_number"),
+    Bill.replaces.number.as_alias("replaces_number"),
+)
+
+
+def _issued(row: dict[str, Any]) -> IssuedBill:
+    return IssuedBill(
+        number=row["number"],
+        kind=row["kind"],
+        household=row["household"],
+        service=row["service"],
+        territory=row["territory"],
+        period=row["period"],
+        span_start=as_date(row["span_start"]) or date.min,
+        span_end=as_date(row["span_end"]) or date.min,
+        days=row["days"],
+        estimated_days=row["estimated_days"],
+        usage=json.loads(row["usage"]),
+        persons=row["persons"],
+        social=bool(row["social"]),
+        tariff_versions=tuple(int(v) for v in row["tariff_versions"].split(",") if v),
+        currency=row["currency"],
+        total_excl_vat_cents=row["total_excl_vat_cents"],
+        total_vat_cents=row["total_vat_cents"],
+        total_cents=row["total_cents"],
+        detail=json.loads(row["detail"]),
+        issued_at=row["issued_at"],
+        cancels=row["cancels_number"],
+        replaces=row["replaces_number"],
+        reason=row["reason"],
+    )
+
+
+async def get_bill(number: str) -> IssuedBill:
+    row = await Bill.select(*_COLUMNS).where(Bill.number == number).first()
+    if row is None:
+        raise BillNotFound(f"no bill {number}")
+    return _issued(row)
+
+
+async def list_bills(
+    *, period: str | None = None, household: int | None = None, service: str | None = None
+) -> list[IssuedBill]:
+    """Bills and credit notes in number order."""
+    query = Bill.select(*_COLUMNS).order_by(Bill.year).order_by(Bill.seq)
+    if period is not None:
+        query = query.where(Bill.period == period)
+    if household is not None:
+        query = query.where(Bill.household == household)
+    if service is not None:
+        query = query.where(Bill.service == service)
+    return [_issued(row) for row in await query]
+
+
+def credit_detail(detail: str, number: str) -> str:
+    """The detail of a credit note cancelling the bill `number`: its lines with every amount
+    negated (quantities stay as billed)."""
+    data = json.loads(detail)
+    for line in data["lines"]:
+        line["amount"] = _negated(line["amount"])
+    for vat in data["vat"]:
+        vat["base"] = _negated(vat["base"])
+        vat["amount"] = _negated(vat["amount"])
+    for key in ("total_excl_vat", "total_vat", "total"):
+        data[key] = _negated(data[key])
+    return to_json({"cancels": number, **data})
+
+
+def _negated(amount: str) -> str:
+    return money_text(-int(Decimal(amount).scaleb(2)))
+
+
+async def amend_bill(
+    number: str, *, reason: str, now: datetime | None = None
+) -> tuple[IssuedBill, IssuedBill]:
+    """Correct bill `number`: a credit note cancelling it and a new bill for the same period,
+    priced again from today's data (corrected usage, persons, social status).
+
+    Refused for a credit note, for a bill already corrected (correct its replacement), and
+    when pricing again gives the very same bill."""
+    if not reason.strip():
+        raise BillRefused("say why the bill is corrected: the reason is printed on both")
+    original = await Bill.objects().where(Bill.number == number).first()
+    if original is None:
+        raise BillNotFound(f"no bill {number}")
+    if original.kind != "bill":
+        raise BillRefused(f"{number} is a credit note: credit notes are not corrected")
+    plan = await plan_run(original.period, household=original.household)
+    new = next((b for b in plan.bills if b.service == original.service), None)
+    if new is None:
+        why = "; ".join(str(p) for p in plan.problems if p.service == original.service)
+        raise BillRefused(f"{number} cannot be priced again: {why or 'no meter in service'}")
+    if _same(original, new):
+        raise BillRefused(f"pricing {number} again gives the same bill: nothing to correct")
+    issued_at = now or datetime.now(UTC)
+    year = numbering_year(issued_at)
+    async with session(write=True) as db:
+        last = await db.lock_counter(year)
+        done = await db.fetch("SELECT number FROM bill WHERE cancels = $1", original.id)
+        if done:
+            raise BillRefused(
+                f"{number} was already corrected by credit note {done[0][0]}: "
+                "correct the bill that replaced it"
+            )
+        credit = _credit_row(original, year, last + 1, issued_at, reason)
+        replacement = bill_row(
+            new, original.period, year, last + 2, issued_at, None,
+            replaces=original.id, reason=reason,
+        )  # fmt: skip
+        await db.insert_bills([credit, replacement])
+        await db.set_counter(year, last + 2)
+    return await get_bill(credit[0]), await get_bill(replacement[0])
+
+
+def _same(original: Any, new: Pending) -> bool:
+    return (
+        original.detail == new.priced.detail
+        and original.usage == new.usage
+        and (as_date(original.span_start), as_date(original.span_end)) == (new.start, new.end)
+        and original.estimated_days == new.estimated_days
+    )
+
+
+def _credit_row(
+    original: Any, year: int, seq: int, issued_at: datetime, reason: str
+) -> tuple[Any, ...]:
+    return (
+        bill_number(year, seq), year, seq, "credit_note", original.household, original.service,
+        original.territory, original.period, as_date(original.span_start),
+        as_date(original.span_end), original.days, original.estimated_days, original.usage,
+        original.persons, bool(original.social), original.tariff_versions, original.currency,
+        -original.total_excl_vat_cents, -original.total_vat_cents, -original.total_cents,
+        credit_detail(original.detail, original.number), issued_at, None, original.id, None,
+        reason,
+    )  # fmt: skip
