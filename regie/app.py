@@ -1,18 +1,26 @@
-"""The composition root: the Litestar app with its templates, static files and controllers."""
+"""The composition root: the Litestar app with its templates, static files, security hooks,
+controllers and error pages."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request, Response
 from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 import templates
 from regie.core.database import engine
+from regie.web import i18n
+from regie.web.auth import AuthController
+from regie.web.guards import NotAuthenticated, PermissionDenied
+from regie.web.security import Forbidden, SecurityHeadersMiddleware, load_session, refuse
 from regie.web.status import StatusController
 
 STATIC = Path(__file__).parent / "static"
@@ -31,9 +39,57 @@ async def database_pool(app: Litestar) -> AsyncIterator[None]:
             await db.close_connection_pool()
 
 
+async def before_request(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    i18n.current.set(
+        i18n.choose(request.cookies.get(i18n.LANG_COOKIE), request.headers.get("accept-language"))
+    )
+    return await load_session(request)
+
+
+def to_login(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    target = f"/login?next={request.url.path}"
+    if request.headers.get("hx-request") == "true":
+        return Response("", status_code=401, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=303)
+
+
+def forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return Template(
+        template_name="errors/forbidden.html",
+        context={"reason": str(exc), "who": getattr(request.state, "identity", None),
+                 "csrf_token": "", "lang": i18n.current.get(), "path": request.url.path},
+        status_code=403,
+    )  # fmt: skip
+
+
+def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    return Template(
+        template_name="errors/not_found.html",
+        context={"who": getattr(request.state, "identity", None), "csrf_token": "",
+                 "lang": i18n.current.get(), "path": request.url.path},
+        status_code=404,
+    )  # fmt: skip
+
+
+def controllers() -> list[Any]:
+    return [AuthController, StatusController]
+
+
 def create_app() -> Litestar:
     return Litestar(
-        route_handlers=[StatusController, create_static_files_router("/static", [STATIC])],
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        route_handlers=[*controllers(), create_static_files_router("/static", [STATIC])],
+        template_config=TemplateConfig(
+            directory=TEMPLATES,
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: i18n.configure(engine.engine),
+        ),
+        before_request=before_request,
+        middleware=[SecurityHeadersMiddleware],
+        exception_handlers={
+            Forbidden: refuse,
+            NotAuthenticated: to_login,
+            PermissionDenied: forbidden,
+            NotFoundException: not_found,
+        },
         lifespan=[database_pool],
     )

@@ -25,9 +25,9 @@ def migrate() -> None:
 
 
 def _register() -> None:
-    from regie.commands import committees, demo, metering, tariffs
+    from regie.commands import committees, demo, metering, tariffs, users
 
-    for module in (metering, tariffs, committees, demo):
+    for module in (metering, tariffs, committees, users, demo):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -43,5 +43,6 @@ APP_REGISTRY = AppRegistry(
         "metering.piccolo_app",
         "tariffs.piccolo_app",
         "committees.piccolo_app",
+        "metering.regulation.piccolo_app",
     ]
 )

@@ -90,6 +90,26 @@ class WebSettings:
     """REGIE_HOST: address the web app listens on."""
     port: int = field(default_factory=lambda: int(_env("REGIE_PORT", "8000")))
     """REGIE_PORT: port of the web app."""
+    public_url: str = field(
+        default_factory=lambda: _env("REGIE_PUBLIC_URL", "http://127.0.0.1:8000")
+    )
+    """REGIE_PUBLIC_URL: the address people reach the app at (invitation links, Origin check)."""
+    development: bool = field(
+        default_factory=lambda: _env("REGIE_DEVELOPMENT", "0").lower() in ("1", "true", "yes")
+    )
+    """REGIE_DEVELOPMENT: `1` drops the `Secure` flag of cookies (plain-HTTP demo and tests);
+    never set it in production."""
+    session_idle_minutes: int = field(
+        default_factory=lambda: int(_env("REGIE_SESSION_IDLE_MINUTES", "60"))
+    )
+    """REGIE_SESSION_IDLE_MINUTES: a session unused this long is dead."""
+    trusted_proxies: tuple[str, ...] = field(
+        default_factory=lambda: tuple(
+            p for p in _env("REGIE_TRUSTED_PROXIES", "").replace(",", " ").split() if p
+        )
+    )
+    """REGIE_TRUSTED_PROXIES: addresses of reverse proxies whose `X-Forwarded-For` is believed
+    (for the login rate limit); empty: the peer address is the client."""
 
 
 @dataclass(frozen=True)

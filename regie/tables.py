@@ -31,3 +31,26 @@ class Account(Table):
     password_hash = Text(default="")  # Argon2id; empty until the invitation is used
     active = Boolean(default=True)
     created_at = Timestamptz()
+
+
+class WebSession(Table):
+    """A browser session, kept on the server: the cookie holds a random id whose SHA-256 is
+    stored here, so that a leaked table gives no usable cookie. Anonymous sessions carry only
+    the CSRF token of the login form; logging in replaces the session with a new id."""
+
+    id: Serial
+    key_hash = Varchar(length=64, unique=True, index=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, null=True)
+    csrf_token = Varchar(length=64)
+    created_at = Timestamptz()
+    last_seen_at = Timestamptz()
+
+
+class Invitation(Table):
+    """A one-time link with which a person sets their own password (households are invited)."""
+
+    id: Serial
+    token_hash = Varchar(length=64, unique=True, index=True)
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

@@ -33,11 +33,15 @@ def _run(job: Awaitable[T]) -> T:
         raise click.ClickException(f"invalid charter: {exc}") from None
 
 
+def _zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
 def _aware(moment: datetime | None) -> datetime:
     """A time given on the command line is in the régie's time zone; none means now."""
     if moment is None:
         return datetime.now(UTC)
-    return moment.replace(tzinfo=ZoneInfo(get_settings().timezone))
+    return moment.replace(tzinfo=_zone())
 
 
 @click.group("log")
@@ -140,7 +144,7 @@ def members_(name: str) -> None:
     async def gather() -> list[str]:
         info = await get_committee(name)
         return [
-            f"{m.college}\t{m.name}\tsince {m.starts_at:%Y-%m-%d}"
+            f"{m.college}\t{m.name}\tsince {m.starts_at.astimezone(_zone()):%Y-%m-%d}"
             for m in await members(info.id, datetime.now(UTC))
         ]
 

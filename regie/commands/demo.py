@@ -55,6 +55,7 @@ def demo(meters: int, rate: float, port: int | None) -> None:
         "REGIE_MQTT_URL": broker.url,
         "REGIE_MQTT_PROTOCOL": "3.1.1",  # amqtt has neither MQTT 5 nor shared subscriptions
         "REGIE_MQTT_SHARED_GROUP": "",
+        "REGIE_DEVELOPMENT": "1",  # plain HTTP on loopback: cookies without Secure
         "REGIE_MQTT_CLIENT_ID": "regie-demo-ingest",
     }
     regie = [sys.executable, "-m", "regie.cli"]
@@ -67,6 +68,7 @@ def demo(meters: int, rate: float, port: int | None) -> None:
         ),
     ]
     web_port = port or settings.web.port
+    env["REGIE_PUBLIC_URL"] = f"http://{settings.web.host}:{web_port}"
     web = subprocess.Popen([*regie, "serve", "--port", str(web_port)], env=env)
     children.append(web)
     click.echo(f"régie demo: broker {broker.url}, {meters} simulated meters")

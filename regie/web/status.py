@@ -44,7 +44,7 @@ class StatusController(Controller):
 
     @get("/", name="status")
     async def status(self, request: Request[Any, Any, Any]) -> Template:
-        return page(
+        return await page(
             request, "operators/ingest.html", "ingest_counters", health=await ingest_health()
         )
 

@@ -1,0 +1,52 @@
+"""Server-side browser sessions: created, rotated at login, ended at logout or when idle."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from regie.core.accounts import token_hash
+from regie.tables import WebSession
+
+TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: int
+    account_id: int | None
+    csrf_token: str
+
+
+async def open_session(account_id: int | None, now: datetime | None = None) -> tuple[str, Session]:
+    """A new session with a new random key (returned for the cookie) and a new CSRF token."""
+    now = now or datetime.now(UTC)
+    key = secrets.token_urlsafe(32)
+    row = WebSession(
+        key_hash=token_hash(key),
+        account=account_id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        last_seen_at=now,
+    )
+    await row.save()
+    return key, Session(row.id, account_id, row.csrf_token)
+
+
+async def find_session(key: str, idle: timedelta, now: datetime | None = None) -> Session | None:
+    """The live session of a cookie key; an idle one is deleted and counts as none."""
+    now = now or datetime.now(UTC)
+    row = await WebSession.select().where(WebSession.key_hash == token_hash(key)).first()
+    if row is None:
+        return None
+    if now - row["last_seen_at"] > idle:
+        await WebSession.delete().where(WebSession.id == row["id"])
+        return None
+    if now - row["last_seen_at"] > TOUCH_EVERY:
+        await WebSession.update({WebSession.last_seen_at: now}).where(WebSession.id == row["id"])
+    return Session(row["id"], row["account"], row["csrf_token"])
+
+
+async def close_session(session_id: int) -> None:
+    await WebSession.delete().where(WebSession.id == session_id)

@@ -1,0 +1,97 @@
+"""French by default, English available: gettext catalogues read with Babel, and dates,
+numbers and money formatted per locale (`1 234,56 €` in French)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal, format_percent
+from jinja2 import Environment
+
+LOCALES = ("fr", "en")
+DEFAULT = "fr"
+LANG_COOKIE = "regie_lang"
+BABEL_LOCALE = {"fr": "fr_FR", "en": "en_GB"}
+CATALOGUES = Path(__file__).resolve().parent.parent / "locale"
+
+current: ContextVar[str] = ContextVar("regie_locale", default=DEFAULT)
+
+
+@cache
+def catalogue(locale: str) -> dict[str, str]:
+    """msgid → translation; msgids are English, so English needs no catalogue."""
+    path = CATALOGUES / locale / "messages.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as f:
+        po = read_po(f, locale=locale)
+    return {str(m.id): str(m.string) for m in po if m.id and m.string and not m.fuzzy}
+
+
+def gettext(message: str) -> str:
+    return catalogue(current.get()).get(message, message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return gettext(singular if n == 1 else plural)
+
+
+def choose(cookie: str | None, accept_language: str | None) -> str:
+    """The cookie's choice, else the browser's first known language, else French."""
+    if cookie in LOCALES:
+        return str(cookie)
+    for part in (accept_language or "").split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LOCALES:
+            return code
+    return DEFAULT
+
+
+def money(value: Decimal | int | None, cents: bool = False, currency: str = "EUR") -> str:
+    if value is None:
+        return "—"
+    amount = Decimal(value) / 100 if cents else Decimal(value)
+    return format_currency(amount, currency, locale=BABEL_LOCALE[current.get()])
+
+
+def number(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=BABEL_LOCALE[current.get()])
+
+
+def percent(value: Any) -> str:
+    return format_percent(value, locale=BABEL_LOCALE[current.get()])
+
+
+def day(value: date | datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return format_datetime(value, format=style, locale=BABEL_LOCALE[current.get()])
+    return format_date(value, format=style, locale=BABEL_LOCALE[current.get()])
+
+
+FILTERS: dict[str, Callable[..., str]] = {
+    "money": money,
+    "number": number,
+    "percent": percent,
+    "day": day,
+}
+
+
+def configure(env: Environment) -> None:
+    """Install gettext and the formatting filters in the Jinja environment."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(FILTERS)
+    env.globals["current_locale"] = current.get

@@ -1,0 +1,65 @@
+"""Every interface string has its French translation; numbers and money follow the locale."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from regie.web import i18n
+
+ROOT = Path(__file__).resolve().parents[3]
+PATTERNS = [
+    re.compile(r"""\b_\(\s*"((?:[^"\\]|\\.)+)"\s*[,)]"""),
+    re.compile(r"""\b_\(\s*'((?:[^'\\]|\\.)+)'\s*[,)]"""),
+    re.compile(r"""\bgettext\(\s*"((?:[^"\\]|\\.)+)"\s*[,)]"""),
+]
+
+
+def interface_strings() -> set[str]:
+    found: set[str] = set()
+    files = [*(ROOT / "templates").rglob("*.html"), *(ROOT / "regie" / "web").rglob("*.py")]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        for pattern in PATTERNS:
+            found.update(m.replace('\\"', '"').replace("\\'", "'") for m in pattern.findall(text))
+    return found
+
+
+def test_every_string_has_a_french_translation() -> None:
+    strings = interface_strings()
+    assert len(strings) > 20
+    french = i18n.catalogue("fr")
+    missing = sorted(s for s in strings if s not in french)
+    assert missing == []
+
+
+def test_formats_follow_the_locale() -> None:
+    token = i18n.current.set("fr")
+    try:
+        assert (
+            i18n.money(Decimal("1234.56")).replace("\u202f", " ").replace("\xa0", " ")
+            == "1 234,56 €"
+        )
+        assert (
+            i18n.money(123456, cents=True).replace("\u202f", " ").replace("\xa0", " ")
+            == "1 234,56 €"
+        )
+        assert i18n.day(date(2026, 3, 1)) == "1 mars 2026"
+        assert i18n.gettext("Log in") == "Se connecter"
+    finally:
+        i18n.current.reset(token)
+    token = i18n.current.set("en")
+    try:
+        assert i18n.money(Decimal("1234.56")) == "€1,234.56"
+        assert i18n.gettext("Log in") == "Log in"
+    finally:
+        i18n.current.reset(token)
+
+
+def test_language_choice() -> None:
+    assert i18n.choose(None, None) == "fr"
+    assert i18n.choose(None, "en-GB,en;q=0.9") == "en"
+    assert i18n.choose("fr", "en-GB") == "fr"
+    assert i18n.choose("xx", "de-DE") == "fr"
