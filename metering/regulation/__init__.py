@@ -1,0 +1,1 @@
+"""Régulation des usages: overconsumption rules, daily detection and the cases they open."""
