@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -285,3 +286,86 @@ async def test_the_debate_takes_comments_until_the_decision(db: str) -> None:
     with pytest.raises(Refused) as closed:
         await proposals.comment(world.households[5], p, "Trop tard", now=T0)
     assert closed.value.reason == "debate_closed"
+
+
+# -- the command line -----------------------------------------------------------------------
+
+
+async def regie(*args: str) -> tuple[int, str]:
+    """`regie …` through click's runner, in a thread (the command runs its own event loop)."""
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from regie.cli import main
+
+    result = await asyncio.to_thread(CliRunner().invoke, main, list(args))
+    return result.exit_code, result.output
+
+
+async def test_committee_commands(db: str, tmp_path: Path) -> None:
+    charter = tmp_path / "charter.toml"
+    charter.write_text(CHARTER.format(secrecy="named"), encoding="utf-8")
+    code, out = await regie(
+        "committee",
+        "create",
+        "--charter",
+        str(charter),
+        "--name",
+        "Eau",
+        "--service",
+        "water",
+        "--territory",
+        TERRITORY,
+    )
+    assert code == 0 and "created: Eau (water, dunkerque)" in out, out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"quorum": 0.5}', encoding="utf-8")
+    code, out = await regie(
+        "committee",
+        "create",
+        "--charter",
+        str(bad),
+        "--name",
+        "Elec",
+        "--service",
+        "electricity",
+        "--territory",
+        TERRITORY,
+    )
+    assert code == 1 and "invalid charter: quorum" in out, out
+    await account("alice@example.org")
+    code, out = await regie(
+        "committee",
+        "add-member",
+        "Eau",
+        "--login",
+        "alice@example.org",
+        "--college",
+        "users",
+        "--from",
+        "2026-01-05",
+    )
+    assert code == 0 and "sits in the users college of Eau" in out, out
+    code, out = await regie(
+        "committee", "add-member", "Eau", "--login", "alice@example.org", "--college", "public"
+    )
+    assert code == 1 and "already sits" in out
+    code, out = await regie(
+        "committee", "add-member", "Eau", "--login", "bob", "--college", "public"
+    )
+    assert code == 1 and "no account with login 'bob'" in out
+    code, out = await regie("committee", "list")
+    assert out.split("\t")[1:4] == ["Eau", "water", TERRITORY]
+    assert "public 0, operators 0, users 1" in out
+    code, out = await regie("committee", "members", "Eau")
+    assert out.startswith("users\tAlice\tsince 2026-01-05"), out
+    code, out = await regie("committee", "end-member", "Eau", "--login", "alice@example.org")
+    assert code == 0
+    code, out = await regie("committee", "members", "Eau")
+    assert out == ""
+    code, out = await regie("log", "show")
+    kinds = [line.split("\t")[2] for line in out.splitlines()]
+    assert kinds == ["committee_created", "member_joined", "member_left"]
+    code, out = await regie("committee", "deadlines")
+    assert code == 0 and out.startswith("closed 0, enacted 0")

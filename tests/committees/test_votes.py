@@ -7,7 +7,7 @@ import itertools
 import json
 import random
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -239,3 +239,19 @@ async def test_secret_ballots_log_a_commitment_named_ones_the_voter(db: str) -> 
             assert len(payload["commitment"]) == 64
         else:
             assert payload["voter"] == "Users0" and payload["choice"] == "no"
+
+
+async def test_the_scheduled_job_closes_votes_whose_deadline_passed_during_downtime(
+    db: str,
+) -> None:
+    from regie.jobs.committees import JOBS, deadlines
+
+    job = next(j for j in JOBS if j.id == "committees.deadlines")
+    assert job.run_at_start and job.trigger == "interval" and job.trigger_args == {"minutes": 1}
+    world = await make_world()
+    p = await on_agenda(world)
+    real_now = datetime.now(UTC)  # the job reads the real clock
+    await votes.open_vote(p, now=real_now - timedelta(days=8), deadline=real_now - timedelta(1))
+    await deadlines()
+    view = await get_proposal(p)
+    assert view.status == Status.NO_QUORUM and view.closed_at is not None
