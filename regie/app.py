@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Response
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.exceptions import NotFoundException
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -18,8 +18,13 @@ from litestar.template.config import TemplateConfig
 import templates
 from regie.core.database import engine
 from regie.web import i18n
+from regie.web.api import HouseholdApiController
 from regie.web.auth import AuthController
 from regie.web.guards import NotAuthenticated, PermissionDenied
+from regie.web.households import HouseholdController
+from regie.web.operators import OperatorController
+from regie.web.operators_billing import OperatorBillingController
+from regie.web.operators_tariffs import OperatorTariffController
 from regie.web.security import Forbidden, SecurityHeadersMiddleware, load_session, refuse
 from regie.web.status import StatusController
 
@@ -72,7 +77,15 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 
 
 def controllers() -> list[Any]:
-    return [AuthController, StatusController]
+    return [
+        AuthController,
+        StatusController,
+        OperatorController,
+        OperatorTariffController,
+        OperatorBillingController,
+        HouseholdController,
+        HouseholdApiController,
+    ]
 
 
 def create_app() -> Litestar:
@@ -84,7 +97,7 @@ def create_app() -> Litestar:
             engine_callback=lambda engine: i18n.configure(engine.engine),
         ),
         before_request=before_request,
-        middleware=[SecurityHeadersMiddleware],
+        middleware=[SecurityHeadersMiddleware()],
         exception_handlers={
             Forbidden: refuse,
             NotAuthenticated: to_login,

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from regie.core.accounts import AccountError, accept_invitation, authenticate
@@ -47,7 +47,9 @@ class AuthController(Controller):
     path = "/"
 
     @get("/login", name="login")
-    async def login_page(self, request: Request[Any, Any, Any], next: str = "") -> Template:
+    async def login_page(
+        self, request: Request[Any, Any, Any], next: FromQuery[str] = ""
+    ) -> Template:
         return await page(request, "auth/login.html", next=_local(next), error=None)
 
     @post("/login", name="login-post", status_code=200)
@@ -86,11 +88,15 @@ class AuthController(Controller):
         return Redirect("/", status_code=303)
 
     @get("/invitation/{token:str}", name="invitation")
-    async def invitation_page(self, request: Request[Any, Any, Any], token: str) -> Template:
+    async def invitation_page(
+        self, request: Request[Any, Any, Any], token: FromPath[str]
+    ) -> Template:
         return await page(request, "auth/invitation.html", token=token, error=None)
 
     @post("/invitation/{token:str}", name="invitation-post", status_code=200)
-    async def accept(self, request: Request[Any, Any, Any], token: str, data: Form) -> Any:
+    async def accept(
+        self, request: Request[Any, Any, Any], token: FromPath[str], data: Form
+    ) -> Any:
         if data.get("password", "") != data.get("confirm", ""):
             return await page(
                 request, "auth/invitation.html", token=token,
@@ -103,7 +109,7 @@ class AuthController(Controller):
         return Redirect("/login", status_code=303)
 
     @get("/lang/{code:str}", name="lang")
-    async def lang(self, request: Request[Any, Any, Any], code: str) -> Redirect:
+    async def lang(self, request: Request[Any, Any, Any], code: FromPath[str]) -> Redirect:
         target = _local(request.headers.get("referer", ""), request.headers.get("host")) or "/"
         response = Redirect(target, status_code=303)
         if code in i18n.LOCALES:

@@ -11,8 +11,8 @@ from urllib.parse import urlparse
 from litestar import Request, Response
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
-from litestar.middleware import AbstractMiddleware
-from litestar.types import Message, Receive, Scope, Send
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from regie.core.accounts import Identity, identity
 from regie.core.sessions import Session, find_session, open_session
@@ -124,12 +124,12 @@ def cookie_header(key: str) -> str:
     return "; ".join(parts)
 
 
-class SecurityHeadersMiddleware(AbstractMiddleware):
+class SecurityHeadersMiddleware(ASGIMiddleware):
     """Adds the security headers, and the session cookie a handler asked for."""
 
-    scopes = {ScopeType.HTTP}  # noqa: RUF012 - the base class declares it so
+    scopes = (ScopeType.HTTP,)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
@@ -141,4 +141,4 @@ class SecurityHeadersMiddleware(AbstractMiddleware):
                     headers["cache-control"] = "no-store"
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        await next_app(scope, receive, send_wrapper)
