@@ -1,32 +1,34 @@
-"""Enactment: an adopted tariff change becomes a tariff version; the scheduler's deadline run."""
+"""Enactment: adopted tariff changes and overconsumption rules take effect; the deadline run."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from committees import log, notify
 from committees.charter import ProposalKind
 from committees.errors import Refused
 from committees.lifecycle import Status
 from committees.proposals import locked_proposal
-from committees.service import get_committee
+from committees.service import CommitteeInfo, get_committee
 from committees.tables import Proposal
 from committees.txn import writing
 from committees.votes import close_due_votes
 
 logger = logging.getLogger("regie.committees")
 
-# Kinds whose adoption changes something the régie can apply by itself. The other kinds
-# (overconsumption rules until their issue lands, evaluations, work organisation, motions)
-# stay "adopted": the decision is public and logged, and people carry it out.
-ENACTABLE = frozenset({ProposalKind.TARIFF_CHANGE})
+# Kinds whose adoption changes something the régie applies by itself. The other kinds
+# (evaluations, work organisation, access, free motions) stay "adopted": the decision is
+# public and logged, and people carry it out.
+ENACTABLE = frozenset({ProposalKind.TARIFF_CHANGE, ProposalKind.OVERCONSUMPTION_RULE})
 
 
 def decision_ref(proposal: int) -> str:
-    """The reference a tariff version carries back to the decision that created it."""
+    """The reference a tariff version or rule set carries back to the decision that made it."""
     return f"proposal:{proposal}"
 
 
@@ -35,49 +37,76 @@ def tariff_sha256(text: str) -> str:
 
 
 async def enact_decision(proposal: int, *, now: datetime) -> int | None:
-    """Enact an adopted proposal: a tariff change creates its tariff version, effective on the
-    proposal's date (issue 4: operators draft, committees decide). Idempotent: enacting again
-    returns the same version; everything happens in one transaction with its log entries.
-    Returns the tariff version's id, or None for a kind with nothing to enact."""
-    from tariffs.service import create_version
-
+    """Enact an adopted proposal: a tariff change creates its tariff version effective on the
+    proposal's date (issue 4: operators draft, committees decide); an overconsumption rule
+    becomes the territory's rule set. Idempotent: enacting again returns what the first time
+    made, and the change is made in one transaction with its log entries. Returns the id of
+    the tariff version or rule set version, or None for a kind with nothing to enact."""
     async with writing():
         row = await locked_proposal(proposal)
-        ref = decision_ref(proposal)
-        if row["status"] == Status.ENACTED:
-            version = await create_version(
-                row["tariff_text"],
-                (await get_committee(row["committee"])).territory,
-                origin="decision",
-                decision_ref=ref,
-                now=now,
-            )  # returns the version created the first time
-            return version.id
-        if row["status"] != Status.ADOPTED:
+        status = row["status"]
+        if status not in (Status.ADOPTED, Status.ENACTED):
             raise Refused("not_adopted", "only an adopted proposal is enacted")
         if ProposalKind(row["kind"]) not in ENACTABLE:
             return None
         info = await get_committee(row["committee"])
-        version = await create_version(
-            row["tariff_text"], info.territory, origin="decision", decision_ref=ref, now=now
-        )
-        payload = {
-            "version": version.id,
-            "decision_ref": ref,
-            "service": version.service,
-            "territory": version.territory,
-            "valid_from": version.valid_from.isoformat(),
-            "tariff_sha256": tariff_sha256(version.toml),
-        }
-        await log.append(
-            log.TARIFF_VERSION_CREATED, payload, now, committee=info.id, proposal=proposal
-        )
+        made, kind, payload = await _apply(row, info, now)
+        if status == Status.ENACTED:
+            return made  # already enacted: the creators returned what they made then
+        await log.append(kind, payload, now, committee=info.id, proposal=proposal)
         await Proposal.update({Proposal.status: Status.ENACTED, Proposal.enacted_at: now}).where(
             Proposal.id == proposal
         )
-        enacted = {"effective_on": version.valid_from.isoformat(), "version": version.id}
+        enacted = {"effective_on": payload["effective_on"], "enacted_as": kind, "id": made}
         await log.append(log.DECISION_ENACTED, enacted, now, committee=info.id, proposal=proposal)
-    return version.id
+    return made
+
+
+async def _apply(
+    row: dict[str, Any], info: CommitteeInfo, now: datetime
+) -> tuple[int, str, dict[str, Any]]:
+    ref = decision_ref(row["id"])
+    if row["kind"] == ProposalKind.TARIFF_CHANGE:
+        from tariffs.service import create_version
+
+        version = await create_version(
+            row["tariff_text"], info.territory, origin="decision", decision_ref=ref, now=now
+        )
+        return (
+            version.id,
+            log.TARIFF_VERSION_CREATED,
+            {
+                "version": version.id,
+                "decision_ref": ref,
+                "service": version.service,
+                "territory": version.territory,
+                "effective_on": version.valid_from.isoformat(),
+                "tariff_sha256": tariff_sha256(version.toml),
+            },
+        )
+    from metering.regulation.service import adopt_rule_set
+
+    adopted = await adopt_rule_set(
+        info.territory,
+        info.service,
+        json.loads(row["details"]),
+        decision_ref=ref,
+        effective_on=row["effective_on"],
+        now=now,
+    )
+    return (
+        adopted.id,
+        log.RULE_SET_ADOPTED,
+        {
+            "rule_set": adopted.id,
+            "version": adopted.version,
+            "decision_ref": ref,
+            "service": adopted.service,
+            "territory": adopted.territory,
+            "effective_on": adopted.effective_on.isoformat(),
+            "rules_sha256": tariff_sha256(row["details"]),
+        },
+    )
 
 
 async def enact_adopted(now: datetime) -> list[int]:

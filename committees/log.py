@@ -22,6 +22,7 @@ VOTE_OPENED = "vote_opened"
 VOTE_CAST = "vote_cast"
 VOTE_CLOSED = "vote_closed"
 TARIFF_VERSION_CREATED = "tariff_version_created"
+RULE_SET_ADOPTED = "rule_set_adopted"  # an overconsumption rule set (regulation, issue 5)
 DECISION_ENACTED = "decision_enacted"
 
 

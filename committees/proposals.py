@@ -17,6 +17,7 @@ from committees.lifecycle import AMENDABLE, COMMENTABLE, Status
 from committees.service import CommitteeInfo, get_committee, membership_at
 from committees.tables import Proposal, ProposalComment, Signature
 from committees.txn import locked, writing
+from metering.regulation import rule_file
 from regie.tables import Account
 from tariffs.tariff_file import parse_tariff
 
@@ -48,18 +49,34 @@ async def filer(account: int) -> Filer:
     return Filer(row["id"], row["name"], row["household"], row["household.territory"])
 
 
-def _check_content(committee: CommitteeInfo, kind: ProposalKind, tariff_text: str) -> date | None:
-    """A tariff change carries a valid tariff file for the committee's service; its valid_from
-    is the date the decision takes effect. Other kinds carry no tariff."""
+def _check_content(
+    committee: CommitteeInfo,
+    kind: ProposalKind,
+    tariff_text: str,
+    details: Mapping[str, Any],
+    effective_on: date | None,
+) -> date | None:
+    """What a proposal carries, checked when it is filed; returns the date it takes effect.
+
+    A tariff change carries a valid tariff file for the committee's service, effective on its
+    valid_from; an overconsumption rule carries a rule set of the regulation issue, effective
+    on `effective_on` (or the day it is enacted). Other kinds carry no tariff."""
+    if kind is not ProposalKind.TARIFF_CHANGE and tariff_text.strip():
+        raise Refused("unexpected_tariff", "only a tariff change carries a tariff file")
+    if kind is ProposalKind.OVERCONSUMPTION_RULE:
+        try:
+            rule_file.parse(details, committee.service)
+        except rule_file.RuleSetError as exc:
+            raise Refused("invalid_rules", f"the rule set has problems: {exc}") from None
     if kind is not ProposalKind.TARIFF_CHANGE:
-        if tariff_text.strip():
-            raise Refused("unexpected_tariff", "only a tariff change carries a tariff file")
-        return None
+        return effective_on
     tariff, problems = parse_tariff(tariff_text, "proposal")
     if tariff is None:
         raise Refused("invalid_tariff", "; ".join(str(p) for p in problems) or "invalid tariff")
     if tariff.service != committee.service:
         raise Refused("wrong_service", f"this committee governs {committee.service}")
+    if effective_on is not None and effective_on != tariff.valid_from:
+        raise Refused("bad_date", "a tariff change takes effect on its file's valid_from")
     return tariff.valid_from
 
 
@@ -73,6 +90,7 @@ async def file_proposal(
     tariff_text: str = "",
     details: Mapping[str, Any] | None = None,
     amends: int | None = None,
+    effective_on: date | None = None,
     now: datetime,
 ) -> int:
     """File a proposal. Any household of the committee's territory may (the booklet's *right
@@ -87,8 +105,12 @@ async def file_proposal(
         raise Refused("missing_title", "a proposal needs a title")
     info = await get_committee(committee)
     who = await filer(account)
-    effective_on = _check_content(info, kind, tariff_text)
-    details_text = canonical_json(dict(details or {}), "details").decode("utf-8")
+    details = dict(details or {})
+    try:
+        details_text = canonical_json(details, "details").decode("utf-8")
+    except TypeError as exc:  # floats, or values that are not JSON
+        raise Refused("invalid_details", str(exc)) from None
+    effective_on = _check_content(info, kind, tariff_text, details, effective_on)
     async with writing():
         member = await membership_at(committee, account, now)
         in_territory = who.household is not None and who.territory == info.territory

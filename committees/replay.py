@@ -155,11 +155,12 @@ async def _closed(
 async def _version(
     e: log.StoredEntry, p: dict[str, Any], c: dict[str, Any], s: State
 ) -> list[Problem]:
+    """A change made by a decision (tariff version, rule set) follows a logged adoption."""
     version = e.payload.get("version")
-    if isinstance(version, int):
+    if e.kind == log.TARIFF_VERSION_CREATED and isinstance(version, int):
         s.versions[version] = e.seq
     if s.closed.get(p["id"]) != Status.ADOPTED:
-        return [_p(e, f"a tariff version for proposal {p['id']}, which was not adopted")]
+        return [_p(e, f"a change made for proposal {p['id']}, which was not adopted")]
     return []
 
 
@@ -169,4 +170,5 @@ _CHECKS = {
     log.VOTE_CAST: _cast,
     log.VOTE_CLOSED: _closed,
     log.TARIFF_VERSION_CREATED: _version,
+    log.RULE_SET_ADOPTED: _version,
 }

@@ -164,3 +164,48 @@ async def _household_of(account: int) -> int:
     row = await Account.select(Account.household).where(Account.id == account).first()
     assert row is not None
     return int(row["household"])
+
+
+async def test_an_adopted_overconsumption_rule_becomes_the_territory_rule_set(db: str) -> None:
+    import tomllib
+
+    from committees.errors import Refused
+    from metering.regulation.defaults import DEFAULTS
+    from metering.regulation.service import rule_sets_in_force
+
+    world = await make_world()
+    rules = tomllib.loads(DEFAULTS.read_text(encoding="utf-8"))["water"]
+    rules["close_after_days"] = 5
+    with pytest.raises(Refused) as invalid:
+        await proposals.file_proposal(
+            world.households[0],
+            world.committee,
+            "overconsumption_rule",
+            "Règles",
+            details={**rules, "service": "electricity"},
+            now=T0,
+        )
+    assert invalid.value.reason == "invalid_rules"
+    p = await proposals.file_proposal(
+        world.members["users"][0],
+        world.committee,
+        "overconsumption_rule",
+        "Cas clos après cinq jours",
+        details=rules,
+        effective_on=date(2026, 4, 1),
+        now=T0,
+    )
+    deadline = await votes.open_vote(p, now=T0)
+    for members in world.members.values():
+        for member in members:
+            await votes.cast_vote(member, p, "yes", now=T0 + timedelta(hours=1))
+    run = await run_deadlines(deadline)
+    assert run.enacted == [p] and (await proposals.get_proposal(p)).status == Status.ENACTED
+    in_force = await rule_sets_in_force(date(2026, 4, 1))
+    rule_set, version = in_force[(TERRITORY, "water")]
+    assert rule_set.close_after_days == 5 and version is not None
+    assert [e.kind for e in await log.entries(proposal=p)][-2:] == [
+        "rule_set_adopted",
+        "decision_enacted",
+    ]
+    assert (await verify_log()).ok
