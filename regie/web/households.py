@@ -1,0 +1,287 @@
+"""The household's pages: its use at a glance, its chart with the block thresholds, its bill to
+date and forecast, its bills, its alerts and cases, and its committees' proposals (filing and
+co-signing). Every object is checked against the identity's household in the handler."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+from babel.numbers import format_currency, format_decimal
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from committees import proposals as committee_proposals
+from committees.charter import ProposalKind
+from committees.errors import CommitteeError
+from metering.regulation.cases import REPLY_REASONS, CaseNotFound, reply_to_case
+from metering.regulation.notices import opened_message
+from metering.regulation.rules import Kind
+from regie.web import household_data as hd
+from regie.web import i18n
+from regie.web.charts import build_chart, draw, quantity
+from regie.web.guards import require_household
+from regie.web.render import page
+from tariffs.pricer import TELEINFO_REGISTERS
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+BLOCKS = ("today_figures", "usage_chart", "alerts", "proposals")
+DONE = ("filed", "signed", "replied")  # what the page announces after a form without HTMX
+TEMPLATE = "households/home.html"
+
+
+async def household(request: Request[Any, Any, Any]) -> hd.Home:
+    """The identity's own household: the only one its pages ever read."""
+    who = require_household(request)
+    try:
+        return await hd.home_of(int(who.household_id or 0))
+    except hd.NoHousehold:
+        raise NotFoundException() from None
+
+
+def wanted(request: Request[Any, Any, Any]) -> str | None:
+    """The block an HTMX request targets (all that needs computing), if it is one of ours."""
+    if request.headers.get("hx-request") != "true":
+        return None
+    target = request.headers.get("hx-target")
+    return target if target in BLOCKS else None
+
+
+async def glance(home: hd.Home, today: date, scales: tuple[str, ...]) -> dict[str, Any]:
+    """Use per service today, this month and this year, each in the unit it shows best."""
+    first = {"day": today, "month": today.replace(day=1), "year": today.replace(month=1, day=1)}
+    figures: dict[str, dict[str, Any]] = {s: {} for s in home.services()}
+    uses = {}
+    for scale in scales:
+        uses[scale] = await hd.use_between(home, first[scale], today)
+        for service in home.services():
+            total = sum(hd.shown_registers(uses[scale].get(service, {})).values())
+            figures[service][scale] = quantity(total, service, scale)
+    return {"figures": figures, "uses": uses}
+
+
+def register_names(versions: list[hd.Version] | None) -> dict[str, str]:
+    """Meter registers as the tariff names them (Teleinfo's "hchp" is the tariff's "hp")."""
+    names = {"total": i18n.gettext("Total")}
+    if versions:
+        priced = {rp.register: rp.name for rp in hd.current(versions).register_prices}
+        names.update(priced)
+        names.update({m: priced[t] for m, t in TELEINFO_REGISTERS.items() if t in priced})
+    return names
+
+
+async def charts(home: hd.Home, scale: hd.Scale, today: date) -> list[Any]:
+    tariffs = await hd.tariffs_in_force(home, today)
+    found = []
+    for service, buckets in (await hd.series(home, scale, today)).items():
+        versions = tariffs.get(service)
+        bars = [(b.start, b.end, b.use, b.estimated) for b in buckets]
+        tariff = hd.current(versions) if versions else None
+        chart = build_chart(service, scale, bars, tariff, home.persons, register_names(versions))
+        found.append((chart, draw(chart)))
+    return found
+
+
+async def overview(home: hd.Home, today: date, uses: dict[str, Any]) -> dict[str, Any]:
+    """Where the household stands in its blocks, and its bill to date with its forecast."""
+    standings, estimates = [], []
+    for service, versions in (await hd.tariffs_in_force(home, today)).items():
+        if service not in home.services():
+            continue
+        tariff = hd.current(versions)
+        since = hd.period_start(tariff, today)
+        if since == today.replace(month=1, day=1):
+            use = uses["year"].get(service, {})
+        elif since == today.replace(day=1):
+            use = uses["month"].get(service, {})
+        else:
+            use = (await hd.use_between(home, since, today)).get(service, {})
+        standings.append(hd.standing(tariff, service, use, home.persons, since, today))
+        month = uses["month"].get(service, {})
+        estimate = hd.estimate(versions, service, home, month, today)
+        if estimate is not None:
+            estimates.append((estimate, quantity(estimate.forecast_use, service, "month")))
+    return {"standings": standings, "estimates": estimates}
+
+
+async def participation(home: hd.Home, today: date, block: str | None) -> dict[str, Any]:
+    """Alerts and cases, and the committees' proposals (or only the block asked for)."""
+    context: dict[str, Any] = {"reasons": REPLY_REASONS, "kinds": [k.value for k in ProposalKind]}
+    if block in (None, "alerts"):
+        alerts = await hd.alerts_of(home, today)
+        lang = i18n.current.get()
+        context["alerts"] = alerts
+        context["case_texts"] = {c.case: case_text(c, lang) for c in alerts.cases}
+    if block in (None, "proposals"):
+        context["committees"] = await hd.proposals_of(home)
+    return context
+
+
+def case_text(case: Any, lang: str) -> str:
+    """What the rule saw and what to do, in the page's language (figures are stored)."""
+    try:
+        return opened_message(Kind(case.kind), case.service, case.figures, lang)
+    except (KeyError, ValueError, IndexError):
+        return ""
+
+
+def refusal(error: CommitteeError) -> str:
+    known = {
+        "missing_title": i18n.gettext("A proposal needs a title."),
+        "not_of_territory": i18n.gettext("Only households of the committee's territory may."),
+        "wrong_service": i18n.gettext("This tariff is not for this committee's service."),
+        "unexpected_tariff": i18n.gettext("Only a tariff change carries a tariff file."),
+        "already_signed": i18n.gettext("Your household has already co-signed this proposal."),
+        "author_household": i18n.gettext("Your household filed this proposal: it counts."),
+        "not_collecting": i18n.gettext("This proposal no longer gathers co-signatures."),
+    }
+    if error.reason in known:
+        return known[error.reason]
+    return f"{i18n.gettext('Refused:')} {error.message}"
+
+
+def bill_lines(detail: dict[str, Any], currency: str) -> list[dict[str, Any]]:
+    """A stored bill's lines, quantities and unit prices shown as stored (never rounded)."""
+    locale = i18n.BABEL_LOCALE[i18n.current.get()]
+    periods = {"month": i18n.gettext("month"), "quarter": i18n.gettext("quarter"),
+               "year": i18n.gettext("year"), "m^3": "m³"}  # fmt: skip
+    return [
+        {
+            "name": line["name"],
+            "quantity": format_decimal(Decimal(line["quantity"]), "#,##0.######", locale=locale),
+            "unit": periods.get(line["unit"], line["unit"]),
+            "unit_price": format_currency(
+                Decimal(line["unit_price"]), currency, locale=locale, decimal_quantization=False
+            ),
+            "vat_rate": format_decimal(Decimal(line["vat_rate"]), "#,##0.##", locale=locale),
+            "amount": Decimal(line["amount"]),
+        }
+        for line in detail.get("lines", [])
+    ]
+
+
+class HouseholdController(Controller):
+    path = "/household"
+    include_in_schema = False
+
+    @get("/", name="household")
+    async def home(
+        self,
+        request: Request[Any, Any, Any],
+        scale: FromQuery[str] = "day",
+        done: FromQuery[str] = "",
+    ) -> Template:
+        home = await household(request)
+        return await self._render(request, home, scale=scale, done=done)
+
+    async def _render(
+        self,
+        request: Request[Any, Any, Any],
+        home: hd.Home,
+        *,
+        scale: str = "day",
+        done: str = "",
+        **extra: Any,
+    ) -> Template:
+        today = hd.local_today()
+        chart_scale: hd.Scale = scale if scale in hd.SCALES else "day"
+        block = wanted(request)
+        context: dict[str, Any] = {"home": home, "today": today, "scale": chart_scale}
+        context.update(form={}, error="", error_at="", done=done if done in DONE else "")
+        context.update(extra)
+        if block == "today_figures":
+            context.update(await glance(home, today, ("day",)))
+        elif block == "usage_chart":
+            context["charts"] = await charts(home, chart_scale, today)
+        elif block is not None:
+            context.update(await participation(home, today, block))
+        else:
+            context.update(await glance(home, today, ("day", "month", "year")))
+            context.update(await overview(home, today, context["uses"]))
+            context["charts"] = await charts(home, chart_scale, today)
+            context["bills"] = (await hd.bills_of(home))[:3]
+            context.update(await participation(home, today, None))
+        return await page(request, TEMPLATE, block, **context)
+
+    async def _answer(
+        self, request: Request[Any, Any, Any], home: hd.Home, done: str, **failure: Any
+    ) -> Any:
+        """After a form: without HTMX, back to the page (303) or the page with the error;
+        with HTMX, the block it targets."""
+        anchor = "alerts" if done == "replied" else "proposals"
+        if not failure and wanted(request) is None:
+            return Redirect(f"/household?done={done}#{anchor}", status_code=303)
+        if failure:
+            failure["error_at"] = anchor
+        response = await self._render(request, home, done="" if failure else done, **failure)
+        if failure and wanted(request) is None:
+            response.status_code = 422
+        return response
+
+    @get("/bills", name="household-bills")
+    async def bills(self, request: Request[Any, Any, Any]) -> Template:
+        home = await household(request)
+        found = await hd.bills_of(home)
+        return await page(request, "households/bills.html", "bill_list", home=home, bills=found)
+
+    @get("/bills/{number:str}", name="household-bill")
+    async def bill(self, request: Request[Any, Any, Any], number: FromPath[str]) -> Template:
+        home = await household(request)
+        found = await hd.bill_of(home, number)
+        if found is None:  # another household's bill does not exist for this one
+            raise NotFoundException()
+        usage = {r: quantity(v, found.service, "month") for r, v in found.usage.items()}
+        lines = bill_lines(found.detail, found.currency)
+        return await page(
+            request, "households/bill.html", home=home, bill=found, lines=lines, usage=usage
+        )
+
+    @post("/proposals", name="household-file", status_code=200)
+    async def file(self, request: Request[Any, Any, Any], data: Form) -> Any:
+        home = await household(request)
+        who = require_household(request)
+        form = {k: data.get(k, "") for k in ("committee", "kind", "title", "body", "tariff")}
+        if not form["committee"].isdigit():
+            return await self._answer(request, home, "filed", form=form,
+                                      error=i18n.gettext("Choose a committee."))  # fmt: skip
+        if int(form["committee"]) not in {c.id for c in await hd.committees_of(home)}:
+            raise NotFoundException()
+        try:
+            await committee_proposals.file_proposal(
+                who.id, int(form["committee"]), form["kind"], form["title"].strip()[:200],
+                body=form["body"][:20000], tariff_text=form["tariff"][:100000],
+                now=datetime.now(UTC),
+            )  # fmt: skip
+        except CommitteeError as error:
+            return await self._answer(request, home, "filed", form=form, error=refusal(error))
+        return await self._answer(request, home, "filed")
+
+    @post("/proposals/{proposal:int}/sign", name="household-sign", status_code=200)
+    async def sign(self, request: Request[Any, Any, Any], proposal: FromPath[int]) -> Any:
+        home = await household(request)
+        who = require_household(request)
+        mine = {p.proposal.id for c in await hd.proposals_of(home) for p in c.items}
+        if proposal not in mine:  # only proposals of its own committees
+            raise NotFoundException()
+        try:
+            await committee_proposals.sign_proposal(who.id, proposal, now=datetime.now(UTC))
+        except CommitteeError as error:
+            return await self._answer(request, home, "signed", error=refusal(error))
+        return await self._answer(request, home, "signed")
+
+    @post("/cases/{case:int}/reply", name="household-reply", status_code=200)
+    async def reply(self, request: Request[Any, Any, Any], case: FromPath[int], data: Form) -> Any:
+        home = await household(request)
+        reason, text = data.get("reason", ""), data.get("text", "").strip()
+        if reason not in REPLY_REASONS:
+            return await self._answer(request, home, "replied",
+                                      error=i18n.gettext("Choose a reason."))  # fmt: skip
+        try:
+            await reply_to_case(case, household=home.id, reason=reason, text=text)
+        except CaseNotFound:  # another household's case does not exist for this one
+            raise NotFoundException() from None
+        return await self._answer(request, home, "replied")
