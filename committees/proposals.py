@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from committees import log, notify
 from committees.chain import canonical_json
 from committees.charter import ProposalKind
@@ -262,10 +264,18 @@ async def get_proposal(proposal: int) -> ProposalView:
 
 
 async def list_proposals(committee: int, status: str | None = None) -> list[ProposalView]:
+    """A committee's proposals in filing order, with their co-signature counts."""
     query = Proposal.select().where(Proposal.committee == committee).order_by(Proposal.id)
     if status is not None:
         query = query.where(Proposal.status == status)
-    return [_view(r, 0) for r in await query]
+    rows = await query
+    counts = {
+        r["proposal"]: r["n"]
+        for r in await Signature.select(Signature.proposal, Count(alias="n"))
+        .where(Signature.proposal.is_in([r["id"] for r in rows] or [-1]))
+        .group_by(Signature.proposal)
+    }
+    return [_view(r, counts.get(r["id"], 0)) for r in rows]
 
 
 async def comments(proposal: int) -> list[tuple[str, str, datetime]]:

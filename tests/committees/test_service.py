@@ -369,3 +369,17 @@ async def test_committee_commands(db: str, tmp_path: Path) -> None:
     assert kinds == ["committee_created", "member_joined", "member_left"]
     code, out = await regie("committee", "deadlines")
     assert code == 0 and out.startswith("closed 0, enacted 0")
+
+
+async def test_proposals_are_listed_with_their_signatures(db: str) -> None:
+    world = await make_world()
+    p = await on_agenda(world)
+    q = await proposals.file_proposal(
+        world.households[4], world.committee, "access", "Bornes", now=T0
+    )
+    listed = await proposals.list_proposals(world.committee)
+    assert [(v.id, v.status, v.signatures) for v in listed] == [
+        (p, "debate", 3),
+        (q, "draft", 0),
+    ]
+    assert [v.id for v in await proposals.list_proposals(world.committee, "draft")] == [q]
