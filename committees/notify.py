@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import smtplib
 import ssl
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from committees.tables import Elector, Notification, Proposal, Signature
+from regie.settings import MailSettings, get_settings
 from regie.tables import Account
 
 # Kinds (issue 4): members when a vote opens and 24 hours before it closes; households when a
@@ -119,20 +119,6 @@ async def mark_read(account: int, ids: Iterable[int], now: datetime) -> None:
 # -- the daily digest -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MailSettings:
-    url: str = field(default_factory=lambda: os.environ.get("REGIE_SMTP_URL", ""))
-    """REGIE_SMTP_URL: the SMTP server of the daily notification digest, e.g.
-    `smtp://user:pass@mail.example.org:587?starttls=1` or `smtps://host:465`; empty (the
-    default) sends no email, and notifications stay in the app."""
-    sender: str = field(default_factory=lambda: os.environ.get("REGIE_SMTP_FROM", ""))
-    """REGIE_SMTP_FROM: the digest's From address (default `regie@<smtp host>`)."""
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.url)
-
-
 def _address(login: str) -> str | None:
     # Accounts have no e-mail column yet: a login that is an address is used as one.
     return login if "@" in login and " " not in login else None
@@ -141,7 +127,7 @@ def _address(login: str) -> str | None:
 async def send_digest(now: datetime, settings: MailSettings | None = None) -> int:
     """Email each account one message listing its notifications not yet emailed; returns the
     number of messages sent. A daily digest rather than a message per event (issue 4)."""
-    settings = settings or MailSettings()
+    settings = settings or get_settings().mail
     if not settings.enabled:
         return 0
     rows = (

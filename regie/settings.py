@@ -113,6 +113,20 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    url: str = field(default_factory=lambda: _env("REGIE_SMTP_URL", ""))
+    """REGIE_SMTP_URL: the SMTP server of the daily notification digest, e.g.
+    `smtp://user:pass@mail.example.org:587?starttls=1` or `smtps://host:465`; empty (the
+    default) sends no email, and notifications stay in the app."""
+    sender: str = field(default_factory=lambda: _env("REGIE_SMTP_FROM", ""))
+    """REGIE_SMTP_FROM: the digest's From address (default `regie@<smtp host>`)."""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = field(default_factory=lambda: _data_dir())
     """REGIE_DATA_DIR: folder for the SQLite database and other local state (default `./data`)."""
@@ -123,6 +137,7 @@ class Settings:
     mqtt: MqttSettings = field(default_factory=MqttSettings)
     ingest: IngestSettings = field(default_factory=IngestSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
 
 
 def _data_dir() -> Path:

@@ -13,8 +13,9 @@ from email.policy import default
 import pytest
 
 from committees import notify, proposals, votes
-from committees.notify import MailSettings, send_digest
+from committees.notify import send_digest
 from committees.tables import Notification
+from regie.settings import MailSettings
 from regie.tables import Account
 from tests.committees.test_service import T0, make_world, on_agenda
 
