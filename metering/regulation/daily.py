@@ -7,21 +7,21 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from metering.regulation import cases
+from metering.regulation import cases, store
 from metering.regulation.defaults import default_rule_set
 from metering.regulation.detect import Check, Context, Peak, Usage, evaluate, prepare
 from metering.regulation.episodes import plan
-from metering.regulation.nights import MAX_GAP, Night, night_bounds, night_of
+from metering.regulation.nights import Night
 from metering.regulation.rules import SERVICES, NightBaseLoad, NightFlow, OverPower, RuleSet
 from metering.regulation.service import (
     as_date,
     drought_periods,
     local_today,
-    regie_zone,
+    roll_up_nights,
     rule_sets_in_force,
 )
-from metering.regulation.tables import NightUsage, RegulationExemption, RegulationRun
-from metering.tables import Meter, Reading
+from metering.regulation.tables import PowerPeak, RegulationExemption, RegulationRun
+from metering.tables import Meter
 from regie.tables import Household
 
 CATCH_UP_DAYS = 7  # after downtime, the job evaluates at most this many missed days
@@ -36,52 +36,6 @@ class DayReport:
     kept: int = 0
     closed: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)  # cases opened per rule
-
-
-async def roll_up_nights(day: date, *, only_incomplete: bool = False) -> int:
-    """Night use of every meter for the night of `day`, from its readings (idempotent); with
-    `only_incomplete`, only meters without a complete night yet (late readings)."""
-    start, end = night_bounds(day, regie_zone())
-    done = NightUsage.select(NightUsage.meter).where(
-        (NightUsage.day == day) & (NightUsage.complete == True)  # noqa: E712 (SQL)
-    )
-    query = Reading.select(Reading.meter, Reading.register, Reading.ts, Reading.value).where(
-        (Reading.ts >= _utc(start - MAX_GAP))
-        & (Reading.ts <= _utc(end + MAX_GAP))
-        & Reading.flag.is_null()
-    )
-    if only_incomplete:
-        query = query.where(Reading.meter.not_in(done))
-    series: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
-    for r in await query.order_by(Reading.meter).order_by(Reading.ts):
-        series[r["meter"]][r["register"]].append((int(r["ts"].timestamp()), r["value"]))
-    if not series:
-        return 0
-    digits = {m["id"]: m["digits"] for m in await Meter.select(Meter.id, Meter.digits)}
-    nights: dict[int, Night] = {}
-    for meter, registers in series.items():
-        night = night_of(registers, day, regie_zone(), digits=digits.get(meter, 0))
-        if night is not None:
-            nights[meter] = night
-    async with NightUsage._meta.db.transaction():
-        if nights:
-            await NightUsage.delete().where(
-                (NightUsage.day == day) & NightUsage.meter.is_in(list(nights))
-            )
-            await NightUsage.insert(
-                *[
-                    NightUsage(
-                        meter=m,
-                        day=day,
-                        min_hour=n.min_hour,
-                        total=n.total,
-                        hours=n.hours,
-                        complete=n.complete,
-                    )
-                    for m, n in nights.items()
-                ]
-            )
-    return len(nights)
 
 
 async def run_daily(now: datetime | None = None) -> list[DayReport]:
@@ -117,7 +71,9 @@ async def evaluate_day(day: date, *, now: datetime | None = None) -> DayReport:
         h["id"]: h
         for h in await Household.select(Household.id, Household.persons, Household.territory)
     }
-    served = await Meter.select(Meter.household, Meter.service).where(Meter.household.is_not_null())
+    served = await Meter.select(Meter.id, Meter.household, Meter.service).where(
+        Meter.household.is_not_null()
+    )
     adopted = await rule_sets_in_force(day)
     groups: dict[tuple[str, str], tuple[RuleSet, int | None]] = {}
     for m in served:
@@ -127,7 +83,8 @@ async def evaluate_day(day: date, *, now: datetime | None = None) -> DayReport:
             groups[key] = adopted.get(key) or (default_rule_set(m["service"]), None)
     spans = [_spans(rs) for rs, _ in groups.values()] or [(1, 1, 1)]
     daily_span, night_span, peak_span = (max(s[i] for s in spans) for i in range(3))
-    usage = await _usage(day, daily_span, night_span, peak_span)
+    meters = {m["id"]: (m["household"], m["service"]) for m in served}
+    usage = await _usage(day, meters, daily_span, night_span, peak_span)
     periods = await drought_periods(None, day - timedelta(days=daily_span), day)
     contexts: dict[tuple[str, str], Context] = {
         key: prepare(rs, day, periods.get(key[0], [])) for key, (rs, _) in groups.items()
@@ -179,45 +136,55 @@ def _spans(rule_set: RuleSet) -> tuple[int, int, int]:
 Series = tuple[dict[date, int], dict[date, Night], dict[date, Peak]]
 
 
-async def _usage(day: date, daily: int, nights: int, peaks: int) -> dict[tuple[int, str], Series]:
+async def _usage(
+    day: date, meters: dict[int, tuple[int, str]], daily: int, nights: int, peaks: int
+) -> dict[tuple[int, str], Series]:
     """Daily use (this year's window and last year's), nights and peaks per household and
-    service, every meter of a household added up."""
+    service, every meter (and register) of a household added up."""
     out: dict[tuple[int, str], Series] = defaultdict(lambda: ({}, {}, {}))
+    dates = [day - timedelta(days=k) for k in range(max(364 + daily, nights, peaks) + 1)]
     last_year = day - timedelta(days=364)
-    rows = await Meter.raw(
-        "SELECT m.household AS h, m.service AS s, u.day AS d, SUM(u.consumption) AS v "
-        "FROM daily_usage u JOIN meter m ON m.id = u.meter WHERE m.household IS NOT NULL "
-        "AND ((u.day >= {} AND u.day <= {}) OR (u.day >= {} AND u.day <= {})) "
-        "GROUP BY m.household, m.service, u.day",
-        day - timedelta(days=daily - 1),
-        day,
-        last_year - timedelta(days=daily - 1),
-        last_year,
-    )
+    spans = [
+        (day - timedelta(days=daily - 1), day),
+        (last_year - timedelta(days=daily - 1), last_year),
+    ]
+    async with store.reads() as db:
+        daily_rows = await db.daily(day, spans)
+        night_rows = await db.nights(day, day - timedelta(days=nights - 1))
+    for meter, back, (values,) in daily_rows:
+        if meter in meters:
+            used = out[meters[meter]][0]
+            if used:  # a second register or meter of the household's: its use adds up
+                for d, v in zip(map(dates.__getitem__, back), values, strict=True):
+                    used[d] = used.get(d, 0) + v
+            else:
+                used.update(zip(map(dates.__getitem__, back), values, strict=True))
+    for meter, back, (mins, totals, hours, complete) in night_rows:
+        if meter in meters:
+            seen = out[meters[meter]][1]
+            days = map(dates.__getitem__, back)
+            found = zip(days, map(Night, mins, totals, hours, complete), strict=True)
+            if not seen:
+                seen.update(found)
+                continue
+            for d, n in found:  # a second meter of the household's: its nights add up
+                seen[d] = n if d not in seen else _added(seen[d], n)
+    rows = await PowerPeak.select(
+        PowerPeak.meter, PowerPeak.day, PowerPeak.max_va, PowerPeak.subscribed_va
+    ).where((PowerPeak.day >= day - timedelta(days=peaks - 1)) & (PowerPeak.day <= day))
     for r in rows:
-        out[(r["h"], r["s"])][0][as_date(r["d"])] = int(r["v"])
-    rows = await Meter.raw(
-        "SELECT m.household AS h, m.service AS s, n.day AS d, SUM(n.min_hour) AS v, "
-        "SUM(n.hours) AS hours, MIN(CASE WHEN n.complete THEN 1 ELSE 0 END) AS c "
-        "FROM night_usage n JOIN meter m ON m.id = n.meter WHERE m.household IS NOT NULL "
-        "AND n.day >= {} AND n.day <= {} GROUP BY m.household, m.service, n.day",
-        day - timedelta(days=nights - 1),
-        day,
-    )
-    for r in rows:
-        night = Night(int(r["v"]), 0, int(r["hours"]), bool(r["c"]))
-        out[(r["h"], r["s"])][1][as_date(r["d"])] = night
-    rows = await Meter.raw(
-        "SELECT m.household AS h, m.service AS s, p.day AS d, MAX(p.max_va) AS v, "
-        "MAX(p.subscribed_va) AS sub FROM power_peak p JOIN meter m ON m.id = p.meter "
-        "WHERE m.household IS NOT NULL AND p.day >= {} AND p.day <= {} "
-        "GROUP BY m.household, m.service, p.day",
-        day - timedelta(days=peaks - 1),
-        day,
-    )
-    for r in rows:
-        out[(r["h"], r["s"])][2][as_date(r["d"])] = Peak(int(r["v"]), int(r["sub"]))
+        if r["meter"] in meters:
+            seen_peaks = out[meters[r["meter"]]][2]
+            d = as_date(r["day"])
+            peak = Peak(r["max_va"], r["subscribed_va"])
+            if d not in seen_peaks or peak.max_va > seen_peaks[d].max_va:
+                seen_peaks[d] = peak
     return out
+
+
+def _added(a: Night, b: Night) -> Night:
+    complete = a.complete and b.complete
+    return Night(a.min_hour + b.min_hour, a.total + b.total, min(a.hours, b.hours), complete)
 
 
 async def _exemptions(day: date) -> set[tuple[int, str]]:
@@ -235,7 +202,3 @@ async def _record_run(day: date, now: datetime, report: DayReport) -> None:
         await RegulationRun.insert(
             RegulationRun(day=day, started_at=now, finished_at=datetime.now(UTC), counts=counts)
         )
-
-
-def _utc(ts: int) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)

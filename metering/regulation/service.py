@@ -1,4 +1,5 @@
-"""Regulation services: rule-set versions adopted by committees, drought levels, TIC power peaks."""
+"""Regulation services: rule-set versions adopted by committees, drought levels, night use
+rolled up from readings, TIC power peaks."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from metering.regulation import rule_file
+from metering.regulation.nights import MAX_GAP, Night, night_bounds, night_of
 from metering.regulation.notices import drought_message
 from metering.regulation.rules import (
     DroughtPeriod,
@@ -19,11 +21,12 @@ from metering.regulation.rules import (
 )
 from metering.regulation.tables import (
     DroughtRestriction,
+    NightUsage,
     PowerPeak,
     RegulationNotice,
     RuleSetVersion,
 )
-from metering.tables import Meter
+from metering.tables import Meter, Reading
 from regie.settings import get_settings
 from regie.tables import Household
 
@@ -206,6 +209,56 @@ async def record_power_peaks(rows: Iterable[tuple[str, date, int, int]]) -> int:
     return len(known)
 
 
+async def roll_up_nights(day: date, *, only_incomplete: bool = False) -> int:
+    """Night use of every meter for the night of `day`, from its readings (idempotent); with
+    `only_incomplete`, only meters without a complete night yet (late readings)."""
+    start, end = night_bounds(day, regie_zone())
+    done = NightUsage.select(NightUsage.meter).where(
+        (NightUsage.day == day) & (NightUsage.complete == True)  # noqa: E712 (SQL)
+    )
+    query = Reading.select(Reading.meter, Reading.register, Reading.ts, Reading.value).where(
+        (Reading.ts >= _utc(start - MAX_GAP))
+        & (Reading.ts <= _utc(end + MAX_GAP))
+        & Reading.flag.is_null()
+    )
+    if only_incomplete:
+        query = query.where(Reading.meter.not_in(done))
+    series: dict[int, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
+    for r in await query.order_by(Reading.meter).order_by(Reading.ts):
+        series[r["meter"]][r["register"]].append((int(r["ts"].timestamp()), r["value"]))
+    if not series:
+        return 0
+    digits = {m["id"]: m["digits"] for m in await Meter.select(Meter.id, Meter.digits)}
+    nights: dict[int, Night] = {}
+    for meter, registers in series.items():
+        night = night_of(registers, day, regie_zone(), digits=digits.get(meter, 0))
+        if night is not None:
+            nights[meter] = night
+    async with NightUsage._meta.db.transaction():
+        if nights:
+            await NightUsage.delete().where(
+                (NightUsage.day == day) & NightUsage.meter.is_in(list(nights))
+            )
+            await NightUsage.insert(
+                *[
+                    NightUsage(
+                        meter=m,
+                        day=day,
+                        min_hour=n.min_hour,
+                        total=n.total,
+                        hours=n.hours,
+                        complete=n.complete,
+                    )
+                    for m, n in nights.items()
+                ]
+            )
+    return len(nights)
+
+
 def as_date(value: date | str) -> date:
     # SQLite hands back a computed column's date as text.
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _utc(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
