@@ -32,6 +32,12 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 BLOCKS = ("today_figures", "usage_chart", "alerts", "proposals")
 DONE = ("filed", "signed", "replied")  # what the page announces after a form without HTMX
 TEMPLATE = "households/home.html"
+# What a household files from its page, most common first. An overconsumption rule carries a
+# rule set as data (metering.regulation.rule_file): drafted by operators, not from this form.
+KINDS = [
+    ProposalKind.FREE_MOTION, ProposalKind.ACCESS, ProposalKind.TARIFF_CHANGE,
+    ProposalKind.EVALUATION, ProposalKind.WORK_ORGANISATION,
+]  # fmt: skip
 
 
 async def household(request: Request[Any, Any, Any]) -> hd.Home:
@@ -74,8 +80,11 @@ def register_names(versions: list[hd.Version] | None) -> dict[str, str]:
     return names
 
 
-async def charts(home: hd.Home, scale: hd.Scale, today: date) -> list[Any]:
-    tariffs = await hd.tariffs_in_force(home, today)
+async def charts(
+    home: hd.Home, scale: hd.Scale, today: date, tariffs: dict[str, list[hd.Version]] | None = None
+) -> list[Any]:
+    if tariffs is None:
+        tariffs = await hd.tariffs_in_force(home, today)
     found = []
     for service, buckets in (await hd.series(home, scale, today)).items():
         versions = tariffs.get(service)
@@ -86,10 +95,12 @@ async def charts(home: hd.Home, scale: hd.Scale, today: date) -> list[Any]:
     return found
 
 
-async def overview(home: hd.Home, today: date, uses: dict[str, Any]) -> dict[str, Any]:
+async def overview(
+    home: hd.Home, today: date, uses: dict[str, Any], tariffs: dict[str, list[hd.Version]]
+) -> dict[str, Any]:
     """Where the household stands in its blocks, and its bill to date with its forecast."""
     standings, estimates = [], []
-    for service, versions in (await hd.tariffs_in_force(home, today)).items():
+    for service, versions in tariffs.items():
         if service not in home.services():
             continue
         tariff = hd.current(versions)
@@ -110,7 +121,7 @@ async def overview(home: hd.Home, today: date, uses: dict[str, Any]) -> dict[str
 
 async def participation(home: hd.Home, today: date, block: str | None) -> dict[str, Any]:
     """Alerts and cases, and the committees' proposals (or only the block asked for)."""
-    context: dict[str, Any] = {"reasons": REPLY_REASONS, "kinds": [k.value for k in ProposalKind]}
+    context: dict[str, Any] = {"reasons": REPLY_REASONS, "kinds": KINDS}
     if block in (None, "alerts"):
         alerts = await hd.alerts_of(home, today)
         lang = i18n.current.get()
@@ -201,8 +212,9 @@ class HouseholdController(Controller):
             context.update(await participation(home, today, block))
         else:
             context.update(await glance(home, today, ("day", "month", "year")))
-            context.update(await overview(home, today, context["uses"]))
-            context["charts"] = await charts(home, chart_scale, today)
+            tariffs = await hd.tariffs_in_force(home, today)
+            context.update(await overview(home, today, context["uses"], tariffs))
+            context["charts"] = await charts(home, chart_scale, today, tariffs)
             context["bills"] = (await hd.bills_of(home))[:3]
             context.update(await participation(home, today, None))
         return await page(request, TEMPLATE, block, **context)
