@@ -19,7 +19,7 @@ from metering.regulation.tables import (
     RegulationNotice,
     RegulationRun,
 )
-from metering.tables import Reading
+from metering.tables import DailyUsage, Meter, Reading
 from regie.scheduler import all_jobs
 from tests.metering.regulation import dbdata
 from tests.metering.regulation.sim import PARIS
@@ -193,3 +193,26 @@ async def test_the_daily_job_is_idempotent_and_catches_up(db: str) -> None:
     assert [j.id for j in all_jobs() if j.id == "metering.regulation_daily"]
     [row] = await views.committee_queue("lille")
     assert row.last_active == date(2026, 4, 21)
+
+
+async def test_a_households_meters_and_registers_add_up(db: str) -> None:
+    ids = await dbdata.households()
+    [second] = await Meter.insert(Meter(serial="W-1b", service="water", household=ids["H-1"]))
+    day = date(2026, 3, 31)
+    await dbdata.usage(ids["W-1"], START, 31, per_day=200)
+    await dbdata.usage(second["id"], START, 31, per_day=500, night=3)  # 700 L for 3 persons
+    await DailyUsage.insert(
+        *[
+            DailyUsage(meter=ids["E-1"], day=START + timedelta(days=k), register=register,
+                       consumption=30_000)
+            for k in range(31)
+            for register in ("hchc", "hchp")
+        ]
+    )  # fmt: skip
+    await evaluate_day(day, now=NOW)
+    rows = await RegulationCase.select().order_by(RegulationCase.rule).output(load_json=True)
+    found = {r["rule"]: r["figures"] for r in rows}
+    assert set(found) == {"electricity-excess", "water-excess", "water-night-leak"}
+    assert found["water-excess"]["used"] == 30 * 700
+    assert found["electricity-excess"]["used"] == 30 * 60_000  # hchc + hchp
+    assert found["water-night-leak"]["lowest_per_hour"] == 3
