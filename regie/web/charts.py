@@ -27,7 +27,7 @@ UNITS = {
     ("electricity", "year"): ("kWh", "kWh", 0),
 }
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 26
+LEFT, RIGHT, TOP, BOTTOM = 52, 8, 24, 26
 MAX_LABELS = 8
 PLOT_ABOVE = 2  # thresholds far above the bars would flatten them: drawn up to 2× the tallest
 

@@ -278,7 +278,7 @@ async def test_the_page_is_french_by_default(client, people, world) -> None:  # 
     await log_in(client, people.household)
     html = (await client.get("/household")).text
     assert "Aujourd’hui" in html or "Aujourd'hui" in html
-    assert "22,3 m³ sur vos 120,0 m³ de Basistarief" in html
+    assert "22,3 m³ sur les 120,0 m³ de votre tranche « Basistarief » depuis le 1 janvier" in html
 
 
 # -- helpers -------------------------------------------------------------------------------
