@@ -46,41 +46,21 @@ class StoredCase:
     service: str
 
 
-@dataclass(frozen=True, slots=True)
-class CaseEvent:
-    at: datetime
-    kind: str
-    actor: str
-    text: str
-    data: dict[str, Any]
-
-
 async def open_cases() -> list[StoredCase]:
-    rows = await RegulationCase.select(
-        RegulationCase.id,
-        RegulationCase.household,
-        RegulationCase.rule,
-        RegulationCase.last_active,
-        RegulationCase.clear_since,
-        RegulationCase.status,
-        RegulationCase.territory,
-        RegulationCase.service,
-    ).where(RegulationCase.status != CLOSED)
-    return [
-        StoredCase(
-            OpenCase(
-                r["id"],
-                r["household"],
-                r["rule"],
-                r["last_active"],
-                r["clear_since"],
-                r["status"] == EXEMPTED,
-            ),
-            r["territory"],
-            r["service"],
-        )
-        for r in rows
-    ]
+    """Every case not closed yet, open or exempted."""
+    c = RegulationCase
+    rows = await c.select(
+        c.id, c.household, c.rule, c.last_active, c.clear_since, c.status, c.territory, c.service
+    ).where(c.status != CLOSED)
+    return [_stored(r) for r in rows]
+
+
+def _stored(r: dict[str, Any]) -> StoredCase:
+    exempted = r["status"] == EXEMPTED
+    case = OpenCase(
+        r["id"], r["household"], r["rule"], r["last_active"], r["clear_since"], exempted
+    )
+    return StoredCase(case, r["territory"], r["service"])
 
 
 async def apply_plans(
@@ -319,14 +299,3 @@ async def record_outcome(
     """What came of the measures, in words (a repaired leak, a changed subscription…)."""
     await _case(case_id)
     await _events([(case_id, "outcome", actor, text, {})], now or datetime.now(UTC))
-
-
-async def case_history(case_id: int) -> list[CaseEvent]:
-    await _case(case_id)
-    rows = (
-        await RegulationCaseEvent.select()
-        .where(RegulationCaseEvent.case == case_id)
-        .order_by(RegulationCaseEvent.id)
-        .output(load_json=True)
-    )
-    return [CaseEvent(r["at"], r["kind"], r["actor"], r["text"], r["data"]) for r in rows]

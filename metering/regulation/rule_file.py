@@ -222,7 +222,11 @@ def _check_condition(c: Condition, where: str, out: list[Problem]) -> None:
     if isinstance(c, ExcessPerPerson | ExcessVsLastYear):
         need(1 <= c.min_days <= c.window_days, "min_days", "from 1 to window_days")
     if isinstance(c, ExcessPerPerson):
-        need(c.per_person_per_day + c.per_household_per_day > 0, "per_person_per_day", "> 0")
+        need(
+            c.per_person_per_day + c.per_household_per_day > 0,
+            "per_person_per_day",
+            "or per household: more than 0",
+        )
     elif isinstance(c, ExcessVsLastYear):
         need(c.multiple > 1, "multiple", "a multiple of last year's use is more than 1")
     elif isinstance(c, NightFlow):
@@ -262,14 +266,10 @@ def _measures(raw: Any, where: str, service: Any, out: list[Problem]) -> tuple[M
         if kind is MeasureKind.FLOW_LIMITER:
             if service != WATER:
                 out.append(Problem(f"{at}.kind", "a flow limiter is for water only"))
-            keeps = _int(item.get("keeps_l_per_h", 0), f"{at}.keeps_l_per_h", out, 0) or 0
+            keeps = _int(item.get("keeps_l_per_h", 0), f"{at}.keeps_l_per_h", out, 0)
+            least = f"a limiter always leaves at least {ESSENTIAL_FLOW_L_PER_H} L/h"
             if keeps < ESSENTIAL_FLOW_L_PER_H:
-                out.append(
-                    Problem(
-                        f"{at}.keeps_l_per_h",
-                        f"a limiter always leaves at least {ESSENTIAL_FLOW_L_PER_H} L/h",
-                    )
-                )
+                out.append(Problem(f"{at}.keeps_l_per_h", least))
         elif "keeps_l_per_h" in item:
             out.append(Problem(f"{at}.keeps_l_per_h", "only for a flow limiter"))
         if kind in {m.kind for m in measures}:

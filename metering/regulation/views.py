@@ -264,3 +264,23 @@ async def mark_emailed(ids: Sequence[int], now: datetime | None = None) -> None:
         await RegulationNotice.update(
             {RegulationNotice.emailed_at: now or datetime.now(UTC)}
         ).where(RegulationNotice.id.is_in(list(ids)))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseEvent:
+    at: datetime
+    kind: str
+    actor: str
+    text: str
+    data: dict[str, Any]
+
+
+async def case_history(case_id: int) -> list[CaseEvent]:
+    """A case's history in order: opened, measures, replies, exemption, outcome, closed."""
+    rows = (
+        await RegulationCaseEvent.select()
+        .where(RegulationCaseEvent.case == case_id)
+        .order_by(RegulationCaseEvent.id)
+        .output(load_json=True)
+    )
+    return [CaseEvent(r["at"], r["kind"], r["actor"], r["text"], r["data"]) for r in rows]

@@ -111,7 +111,7 @@ async def test_history_replies_and_exemption(leaking) -> None:
     await cases.grant_exemption(
         case["id"], until=date(2026, 4, 30), reason="repair under way", decision_ref="proposal:7"
     )
-    history = await cases.case_history(case["id"])
+    history = await views.case_history(case["id"])
     assert [(e.kind, e.actor) for e in history] == [
         ("opened", "system"),
         ("measure", "system"),
