@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from metering.regulation import cases, store
 from metering.regulation.defaults import default_rule_set
@@ -101,7 +102,8 @@ async def evaluate_day(day: date, *, now: datetime | None = None) -> DayReport:
     report = DayReport(day, households=sum(len(c) for c in checks.values()))
     plans = []
     for key, (rule_set, version) in groups.items():
-        mine = [c for c in open_cases if (c.territory, c.service) == key]
+        # By the household's territory today: a household that moved keeps its case.
+        mine = [c for c in open_cases if (_territory(households, c), c.service) == key]
         found = checks.get(key, {})
         p = plan(day, found, [c.case for c in mine], rule_set.keys,
                  close_after_days=rule_set.close_after_days, exempt=exempt)  # fmt: skip
@@ -180,6 +182,11 @@ async def _usage(
             if d not in seen_peaks or peak.max_va > seen_peaks[d].max_va:
                 seen_peaks[d] = peak
     return out
+
+
+def _territory(households: dict[int, dict[str, Any]], case: cases.StoredCase) -> str:
+    household = households.get(case.case.household)
+    return case.territory if household is None else household["territory"]
 
 
 def _added(a: Night, b: Night) -> Night:

@@ -12,6 +12,7 @@ from metering.regulation import cases, views
 from metering.regulation.daily import evaluate_day
 from metering.regulation.episodes import ENDED, ENDED_AFTER_NOTICE
 from metering.regulation.tables import RegulationCase, RegulationNotice
+from regie.tables import Household
 from tests.metering.regulation import dbdata
 
 pytestmark = pytest.mark.db
@@ -182,3 +183,11 @@ async def test_messages_for_the_household_and_for_email(leaking) -> None:
     assert await views.household_notices(leaking["H-1"], unread_only=True) == []
     [mine] = await views.household_cases(leaking["H-1"])
     assert mine.rule == "water-night-leak"
+
+
+async def test_a_household_that_moves_keeps_its_case(leaking) -> None:
+    await run(date(2026, 3, 12), date(2026, 3, 12))
+    await Household.update({Household.territory: "roubaix"}).where(Household.id == leaking["H-1"])
+    await run(date(2026, 3, 13), date(2026, 3, 13))
+    [case] = await all_cases()
+    assert (case["status"], case["last_active"]) == ("open", date(2026, 3, 13))
