@@ -271,33 +271,9 @@ async def ingest_view(now: datetime | None = None, silent_sample: int = 20) -> d
     return health
 
 
-async def billing_runs(limit: int = 20) -> list[dict[str, Any]]:
-    """The latest billing runs, newest first, with their problems as a list."""
-    rows = await BillingRun.select().order_by(BillingRun.id, ascending=False).limit(limit)
-    for r in rows:
-        r["problems"] = [p for p in (r["problems"] or "").splitlines() if p]
-    return list(rows)
-
-
 async def territories() -> list[str]:
     rows = await Household.select(Household.territory).distinct().order_by(Household.territory)
     return [r["territory"] for r in rows]
-
-
-async def restrictions(limit: int = 50) -> list[dict[str, Any]]:
-    """Drought restrictions, latest first (withdrawn ones included, marked)."""
-    rows = await (
-        DroughtRestriction.select()
-        .order_by(DroughtRestriction.starts_on, ascending=False)
-        .order_by(DroughtRestriction.id, ascending=False)
-        .limit(limit)
-    )
-    return list(rows)
-
-
-async def restriction(restriction_id: int) -> dict[str, Any] | None:
-    found = await DroughtRestriction.select().where(DroughtRestriction.id == restriction_id).first()
-    return found
 
 
 async def current_restrictions(today: date | None = None) -> list[dict[str, Any]]:

@@ -1,10 +1,11 @@
 """Operators' billing runs (started here, run in a background task of the app, watched by
-polling their progress) and drought restriction levels."""
+polling their progress) and drought restriction levels, with their read models."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -18,12 +19,15 @@ from litestar.response import Redirect, Template
 
 from metering.regulation.rules import LEVELS
 from metering.regulation.service import declare_drought, lift_drought, local_today
+from metering.regulation.tables import DroughtRestriction
+from regie.tables import Account
 from regie.web import operator_data as views
 from regie.web.guards import require_operator
 from regie.web.i18n import gettext
 from regie.web.render import page
 from tariffs.billing import RunReport, issue_run, plan_run
 from tariffs.billing_plan import month_span, previous_month
+from tariffs.tables import BillingRun
 
 log = logging.getLogger("regie.web.billing")
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -90,6 +94,46 @@ def start_job(period: str, territory: str | None, who: str) -> BillingJob:
     return job
 
 
+async def list_runs(limit: int = 20) -> list[dict[str, Any]]:
+    """The latest billing runs, newest first, with their problems as a list."""
+    rows = await BillingRun.select().order_by(BillingRun.id, ascending=False).limit(limit)
+    for r in rows:
+        r["problems"] = [p for p in (r["problems"] or "").splitlines() if p]
+    return list(rows)
+
+
+async def list_restrictions(limit: int = 50) -> list[dict[str, Any]]:
+    """Drought restrictions, latest first (withdrawn ones included, marked), with the name of
+    the operator who declared each ("operator:<account id>")."""
+    rows = await (
+        DroughtRestriction.select()
+        .order_by(DroughtRestriction.starts_on, ascending=False)
+        .order_by(DroughtRestriction.id, ascending=False)
+        .limit(limit)
+    )
+    by = {r["id"]: _operator_id(r["declared_by"]) for r in rows}
+    ids = {i for i in by.values() if i is not None}
+    names = {
+        a["id"]: a["name"]
+        for a in await Account.select(Account.id, Account.name).where(
+            Account.id.is_in(sorted(ids) or [0])
+        )
+    }
+    for r in rows:
+        r["declared_name"] = names.get(by[r["id"]] or 0)
+    return list(rows)
+
+
+def _operator_id(declared_by: str) -> int | None:
+    match = re.fullmatch(r"operator:(\d+)", declared_by)
+    return int(match.group(1)) if match else None
+
+
+async def restriction_row(restriction_id: int) -> dict[str, Any] | None:
+    found = await DroughtRestriction.select().where(DroughtRestriction.id == restriction_id).first()
+    return found
+
+
 def period_problem(period: str, today: date) -> str | None:
     """Why `period` cannot be billed now: malformed, or not over yet (a run bills a month
     once, so a month billed before its end would never get its last days)."""
@@ -118,7 +162,7 @@ class OperatorBillingController(Controller):
     ) -> Template:  # fmt: skip
         today = local_today(datetime.now(UTC))
         return await page(
-            request, "operators/billing.html", runs=await views.billing_runs(),
+            request, "operators/billing.html", runs=await list_runs(),
             jobs=sorted(JOBS.values(), key=lambda j: j.started_at, reverse=True)[:10],
             period=period or previous_month(today), territory=territory, error=error,
             territories=await views.territories(),
@@ -154,7 +198,7 @@ class OperatorBillingController(Controller):
     ) -> Template:
         today = local_today(datetime.now(UTC))
         return await page(
-            request, "operators/restrictions.html", restrictions=await views.restrictions(),
+            request, "operators/restrictions.html", restrictions=await list_restrictions(),
             current=await views.current_restrictions(today), levels=LEVELS, today=today,
             territories=await views.territories(), error=error, form=form or {},
         )  # fmt: skip
@@ -194,7 +238,7 @@ class OperatorBillingController(Controller):
     ) -> Template | Redirect:
         """End a restriction on a day (inclusive); today by default."""
         require_operator(request)
-        found = await views.restriction(restriction)
+        found = await restriction_row(restriction)
         if found is None:
             raise NotFoundException(f"no restriction {restriction}")
         ends = _date(data.get("ends_on", "")) or local_today(datetime.now(UTC))

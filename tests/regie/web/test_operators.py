@@ -462,7 +462,7 @@ async def test_restriction_levels_are_declared_and_lifted(client, people) -> Non
     assert row["level"] == "alerte" and row["declared_by"].startswith("operator:")
     assert await RegulationNotice.count() == 2  # both households of lille are told
     page = await client.get("/operator/restrictions")
-    assert "AP-2026-17" in page.text
+    assert "AP-2026-17" in page.text and "<td>Agent</td>" in page.text  # who declared it
     lifted = await client.post(
         f"/operator/restrictions/{row['id']}/lift",
         data={"ends_on": str(today - timedelta(days=1)), "csrf_token": token},
