@@ -417,18 +417,22 @@ async def test_a_billing_run_reaches_100_percent(client, people) -> None:  # typ
 
 
 async def test_ingest_health_shows_rate_lag_and_silent_meters(client, people) -> None:  # type: ignore[no-untyped-def]
-    from metering.tables import IngestStatus
+    from metering.tables import IngestStatus, Reading
 
     await as_operator(client, people)
     await meter("W-1", "H-1")
+    heard = await meter("W-2", "H-2")
     t0 = datetime.now(UTC) - timedelta(seconds=10)
+    await Reading(meter=heard, ts=t0, value=5, received_at=t0).save()
     counters = {
         "messages": 1000, "stored": 990, "duplicates": 0, "rejected": {"malformed": 10},
         "lag_ms_max": 80.0, "lag_ms_avg": 12.5, "last_message_at": t0.timestamp(),
     }  # fmt: skip
     await IngestStatus(worker="w1", updated_at=t0, counters=json.dumps(counters)).save()
     first = await client.get("/operator/ingest")
-    assert first.status_code == 200 and "W-1" in first.text  # silent for 24 h
+    assert first.status_code == 200
+    assert "/operator/meters/W-1" in first.text  # silent for 24 h
+    assert "/operator/meters/W-2" not in first.text  # heard 10 s ago
     assert 'hx-trigger="every 2s"' in first.text
     await IngestStatus.update(
         {IngestStatus.updated_at: t0 + timedelta(seconds=10),
