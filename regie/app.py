@@ -20,11 +20,15 @@ from regie.core.database import engine
 from regie.web import i18n
 from regie.web.api import HouseholdApiController
 from regie.web.auth import AuthController
+from regie.web.committees import CommitteeController
+from regie.web.committees_proposals import ProposalController
 from regie.web.guards import NotAuthenticated, PermissionDenied
 from regie.web.households import HouseholdController
 from regie.web.operators import OperatorController
 from regie.web.operators_billing import OperatorBillingController
 from regie.web.operators_tariffs import OperatorTariffController
+from regie.web.public import PublicController
+from regie.web.public_api import PublicApiController
 from regie.web.security import Forbidden, SecurityHeadersMiddleware, load_session, refuse
 from regie.web.status import StatusController
 
@@ -85,10 +89,16 @@ def controllers() -> list[Any]:
         OperatorBillingController,
         HouseholdController,
         HouseholdApiController,
+        PublicController,
+        PublicApiController,
+        CommitteeController,
+        ProposalController,
     ]
 
 
-def create_app() -> Litestar:
+def create_app(*, pool: bool = True) -> Litestar:
+    """The app; `pool=False` leaves PostgreSQL to a connection per query (tests, whose client
+    runs the app on an event loop of its own)."""
     return Litestar(
         route_handlers=[*controllers(), create_static_files_router("/static", [STATIC])],
         template_config=TemplateConfig(
@@ -104,5 +114,5 @@ def create_app() -> Litestar:
             PermissionDenied: forbidden,
             NotFoundException: not_found,
         },
-        lifespan=[database_pool],
+        lifespan=[database_pool] if pool else [],
     )

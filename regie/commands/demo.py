@@ -32,23 +32,31 @@ def serve(host: str | None, port: int | None) -> None:
 
 
 @click.command()
-@click.option("--meters", type=int, default=200, show_default=True, help="Simulated meters.")
+@click.option(
+    "--households",
+    type=int,
+    default=2000,
+    show_default=True,
+    help="Households (each with a water and an electricity meter).",
+)
 @click.option(
     "--rate", type=float, default=20.0, show_default=True, help="Live messages per second."
 )
 @click.option("--port", type=int, default=None, help="Web port (default: REGIE_PORT).")
-def demo(meters: int, rate: float, port: int | None) -> None:
+def demo(households: int, rate: float, port: int | None) -> None:
     """Everything on this machine: SQLite, an embedded MQTT broker on 127.0.0.1, simulated
     meters, the ingest worker and the web app."""
     from regie.broker import EmbeddedBroker, free_port
     from regie.core.database import migrate
-    from regie.demo import seed
+    from regie.demo import PASSWORD, logins, seed
 
     settings = get_settings()
-    if settings.database.is_postgres:
-        click.echo(f"demo database: {settings.database.url}")
+    began = time.monotonic()
+    click.echo(f"demo database: {settings.database.url}")
     asyncio.run(migrate())
-    asyncio.run(seed(meters))
+    if asyncio.run(seed(households)):
+        click.echo(f"seeded {households} households, a year of usage, tariffs, bills, committees")
+    meters = households * 2
     broker = EmbeddedBroker(port=free_port()).start()
     env = {
         **os.environ,
@@ -62,7 +70,16 @@ def demo(meters: int, rate: float, port: int | None) -> None:
     children = [
         subprocess.Popen([*regie, "ingest"], env=env),
         subprocess.Popen(
-            [*regie, "simulate", "--meters", str(meters), "--rate", str(rate), "--interval", "60"],
+            [
+                *regie,
+                "simulate",
+                "--meters",
+                str(meters),
+                "--rate",
+                str(rate),
+                "--interval",
+                str(max(60, int(meters / max(rate, 1)))),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
         ),
@@ -72,7 +89,12 @@ def demo(meters: int, rate: float, port: int | None) -> None:
     web = subprocess.Popen([*regie, "serve", "--port", str(web_port)], env=env)
     children.append(web)
     click.echo(f"régie demo: broker {broker.url}, {meters} simulated meters")
-    click.echo(f"régie demo ready: http://{settings.web.host}:{web_port}/  (Ctrl-C to stop)")
+    for role, login in logins().rows:
+        click.echo(f"  {role:<40} {login}  /  {PASSWORD}")
+    click.echo(
+        f"régie demo ready in {time.monotonic() - began:.0f} s: "
+        f"http://{settings.web.host}:{web_port}/  (Ctrl-C to stop)"
+    )
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

@@ -28,7 +28,7 @@ def test_demo_ingests_live_readings_and_serves_them(tmp_path: Path) -> None:
         "REGIE_INGEST_STATS_SECONDS": "1",
     }
     demo = subprocess.Popen(
-        [sys.executable, "-m", "regie.cli", "demo", "--meters", "20", "--rate", "40",
+        [sys.executable, "-m", "regie.cli", "demo", "--households", "20", "--rate", "40",
          "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
@@ -47,7 +47,7 @@ def test_demo_ingests_live_readings_and_serves_them(tmp_path: Path) -> None:
             except OSError:
                 continue
         assert readings > 0, "no live reading stored within 60 s"
-        page = fetch(f"http://127.0.0.1:{port}/")
+        page = fetch(f"http://127.0.0.1:{port}/status")
         assert "Santé de la collecte" in page
         assert 'src="/static/vendor/htmx-2.0.11.min.js"' in page
         script = fetch(f"http://127.0.0.1:{port}/static/vendor/htmx-2.0.11.min.js")

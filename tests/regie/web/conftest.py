@@ -22,7 +22,7 @@ async def client(db: str) -> AsyncIterator[AsyncTestClient]:  # type: ignore[typ
 
     PER_ACCOUNT.events.clear()
     PER_CLIENT.events.clear()
-    async with AsyncTestClient(app=create_app(), base_url="http://testserver.local") as c:
+    async with AsyncTestClient(app=create_app(pool=False), base_url="http://testserver.local") as c:
         yield c
 
 
