@@ -1,0 +1,116 @@
+"""The committee pages: the member's committees, and a committee's page with its consumption
+dashboard, its overconsumption queue (no personal data) and its proposals. Every handler,
+page or fragment, checks that the member sits in the committee (proposals: see
+committees_proposals)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from committees.lifecycle import Status
+from committees.proposals import list_proposals
+from metering.regulation import views as regulation_views
+from metering.regulation.service import local_today
+from regie.core.accounts import Identity
+from regie.web import committee_data as data
+from regie.web import committees_charts as charts
+from regie.web import i18n
+from regie.web.charts import quantity
+from regie.web.guards import require_identity
+from regie.web.render import page
+from regie.web.security import identity_of, session_of
+
+TEMPLATE = "committees/committee.html"
+BLOCKS = ("queue", "proposals")
+# The order proposals are listed in: what needs the members first.
+STATUS_ORDER = [Status.VOTING, Status.DEBATE, Status.DRAFT, Status.ADOPTED, Status.ENACTED,
+                Status.VETOED, Status.REJECTED, Status.NO_QUORUM]  # fmt: skip
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    return local_today(now())
+
+
+class NotSeated(Exception):
+    """Logged in, but not sitting in this committee: the page says so (403)."""
+
+    def __init__(self, reason: str = "not_seated") -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+async def seat(request: Request[Any, Any, Any], committee: int) -> tuple[Identity, data.Seat]:
+    """The identity and its seat in the committee; anyone else is refused."""
+    who = require_identity(request)
+    found = await data.seat_in(committee, who.id, now())
+    if found is None:
+        raise NotSeated()
+    return who, found
+
+
+def wanted(request: Request[Any, Any, Any], blocks: tuple[str, ...]) -> str | None:
+    """The block an HTMX request targets, if it is one of the page's."""
+    if request.headers.get("hx-request") != "true":
+        return None
+    target = request.headers.get("hx-target")
+    return target if target in blocks else None
+
+
+def not_seated(request: Request[Any, Any, Any], exc: Exception) -> Template:
+    """The refusal page of committee routes (exception handler, 403), with its reason."""
+    return Template(
+        template_name="committees/refused.html",
+        context={"reason": getattr(exc, "reason", ""), "who": identity_of(request),
+                 "csrf_token": getattr(session_of(request), "csrf_token", ""),
+                 "lang": i18n.current.get(), "path": request.url.path},
+        status_code=403,
+    )  # fmt: skip
+
+
+class CommitteeController(Controller):
+    path = "/committees"
+    include_in_schema = False
+    exception_handlers = {NotSeated: not_seated}  # noqa: RUF012 (Litestar's class attribute)
+
+    @get("/", name="committees")
+    async def index(self, request: Request[Any, Any, Any]) -> Template:
+        who = require_identity(request)
+        seats = await data.seats_of(who.id, now())
+        return await page(request, "committees/list.html", seats=seats)
+
+    @get("/{committee:int}", name="committee")
+    async def committee(
+        self, request: Request[Any, Any, Any], committee: int, closed: FromQuery[bool] = False
+    ) -> Template:
+        _, found = await seat(request, committee)
+        info = found.committee
+        block = wanted(request, BLOCKS)
+        context: dict[str, Any] = {
+            "seat": found, "info": info, "closed": closed, "quantity": quantity,
+        }  # fmt: skip
+        board = None
+        if block in (None, "queue"):
+            board = await data.dashboard(info, today())
+            context["queue"] = await regulation_views.committee_queue(
+                info.territory, info.service, include_closed=closed,
+                bands=board.distribution.reached,
+            )  # fmt: skip
+        if block in (None, "proposals"):
+            found_proposals = await list_proposals(info.id)
+            rank = {s.value: i for i, s in enumerate(STATUS_ORDER)}
+            found_proposals.sort(key=lambda p: (rank.get(p.status, 99), -p.id))
+            context["proposals"] = found_proposals
+        if block is None and board is not None:
+            context["board"] = board
+            context["histogram"] = charts.households_by_block(board.distribution.blocks)
+            context["trend"] = charts.use_by_month(info.service, board.months, board.last_year)
+        return await page(request, TEMPLATE, block, **context)

@@ -1,0 +1,175 @@
+"""A proposal as the committee's members see it: its text, the debate, the vote with its
+deadline (yes, no or abstain, changeable until the deadline), the turnout while the vote is
+open and the counts per college once closed (polled), and a tariff draft's impact. Every
+handler checks that the member sits in the committee and that the proposal is its own."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+
+from committees import proposals, votes
+from committees.charter import ProposalKind
+from committees.errors import CommitteeError
+from committees.proposals import ProposalView
+from regie.core.accounts import Identity
+from regie.web import committee_data as data
+from regie.web import committees as base
+from regie.web import committees_charts as charts
+from regie.web import i18n
+from regie.web.committees import NotSeated, not_seated, seat, wanted
+from regie.web.render import page
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+TEMPLATE = "committees/proposal.html"
+BLOCKS = ("debate", "vote", "tally", "impact")
+DONE = ("voted", "commented")
+MAX_COMMENT = 5000
+
+
+def refusal(error: CommitteeError) -> str:
+    """The domain's reason, in the page's language."""
+    known = {
+        "invalid_choice": i18n.gettext("Choose yes, no or abstain."),
+        "not_open": i18n.gettext("This proposal is not open for voting."),
+        "deadline_passed": i18n.gettext(
+            "The vote closed at its deadline: your vote was not counted."
+        ),
+        "joined_after_opening": i18n.gettext(
+            "You joined the committee after this vote opened: only the members of that "
+            "moment vote on it."
+        ),
+        "not_a_member": i18n.gettext(
+            "You were not a member of the committee when this vote opened."
+        ),
+        "empty_comment": i18n.gettext("A comment needs some text."),
+        "debate_closed": i18n.gettext("This proposal has been decided: the debate is closed."),
+        "too_long": i18n.gettext("A comment has at most 5,000 characters."),
+    }
+    if error.reason in known:
+        return known[error.reason]
+    return f"{i18n.gettext('Refused:')} {error.message}"
+
+
+class ProposalController(Controller):
+    path = "/committees/{committee:int}/proposals"
+    include_in_schema = False
+    exception_handlers = {NotSeated: not_seated}  # noqa: RUF012 (Litestar's class attribute)
+
+    @get("/{proposal:int}", name="committee-proposal")
+    async def show(
+        self, request: Request[Any, Any, Any], committee: int, proposal: int,
+        done: FromQuery[str] = "",
+    ) -> Template:  # fmt: skip
+        who, found = await seat(request, committee)
+        view = await self._proposal(committee, proposal)
+        return await self._render(request, who, found, view, done=done)
+
+    @get("/{proposal:int}/impact", name="committee-proposal-impact")
+    async def impact(self, request: Request[Any, Any, Any], committee: int, proposal: int) -> Any:
+        """The page with the impact of the tariff draft computed (the page itself loads it
+        afterwards with HTMX, or links here without JavaScript)."""
+        who, found = await seat(request, committee)
+        view = await self._proposal(committee, proposal)
+        if view.kind != ProposalKind.TARIFF_CHANGE:
+            raise NotFoundException()
+        return await self._render(request, who, found, view, impact=True)
+
+    @post("/{proposal:int}/vote", name="committee-vote", status_code=200)
+    async def vote(
+        self, request: Request[Any, Any, Any], committee: int, proposal: int, data: Form
+    ) -> Any:
+        who, found = await seat(request, committee)
+        view = await self._proposal(committee, proposal)
+        try:
+            await votes.cast_vote(who.id, view.id, data.get("choice", ""), now=base.now())
+        except CommitteeError as error:
+            return await self._answer(request, who, found, view, "vote", error=refusal(error))
+        return await self._answer(request, who, found, view, "vote")
+
+    @post("/{proposal:int}/comments", name="committee-comment", status_code=200)
+    async def comment(
+        self, request: Request[Any, Any, Any], committee: int, proposal: int, data: Form
+    ) -> Any:
+        who, found = await seat(request, committee)
+        view = await self._proposal(committee, proposal)
+        text = data.get("body", "").strip()
+        try:
+            if len(text) > MAX_COMMENT:
+                raise CommitteeError("too_long", "a comment has at most 5,000 characters")
+            await proposals.comment(who.id, view.id, text, now=base.now())
+        except CommitteeError as error:
+            return await self._answer(
+                request, who, found, view, "debate", error=refusal(error), form={"body": text}
+            )
+        return await self._answer(request, who, found, view, "debate")
+
+    async def _proposal(self, committee: int, proposal: int) -> ProposalView:
+        view = await data.proposal_of(committee, proposal)
+        if view is None:  # another committee's proposal is not found under this one
+            raise NotFoundException()
+        return view
+
+    async def _render(
+        self,
+        request: Request[Any, Any, Any],
+        who: Identity,
+        found: data.Seat,
+        view: ProposalView,
+        *,
+        impact: bool = False,
+        done: str = "",
+        **extra: Any,
+    ) -> Template:
+        info = found.committee
+        block = wanted(request, BLOCKS)
+        context: dict[str, Any] = {
+            "seat": found, "info": info, "p": view, "now": base.now(), "done": "",
+            "error": "", "error_at": "", "form": {}, "impact": None, "figure": None,
+        }  # fmt: skip
+        if done in DONE:
+            context["done"] = done
+        if block in (None, "debate"):
+            context["comments"] = await proposals.comments(view.id)
+        if block in (None, "vote"):
+            context["ballot"] = await data.ballot_of(view.id, who.id)
+        if block in (None, "tally"):
+            context["tally"] = await data.tally_of(view, info)
+        tariff = view.kind == ProposalKind.TARIFF_CHANGE
+        if tariff and (block == "impact" or (block is None and impact)):
+            found_impact = await data.impact_of(view, info, base.today())
+            context["impact"] = found_impact
+            if found_impact.summary is not None:
+                context["figure"] = charts.impact_by_group(found_impact.summary.groups)
+        context.update(extra)
+        return await page(request, TEMPLATE, block, **context)
+
+    async def _answer(
+        self,
+        request: Request[Any, Any, Any],
+        who: Identity,
+        found: data.Seat,
+        view: ProposalView,
+        anchor: str,
+        **failure: Any,
+    ) -> Any:
+        """After a form: without HTMX, back to the page (303) or the page with the error
+        (422); with HTMX, the block the form targets (200: htmx swaps only successes)."""
+        done = "voted" if anchor == "vote" else "commented"
+        if not failure and wanted(request, BLOCKS) is None:
+            target = f"/committees/{found.committee.id}/proposals/{view.id}?done={done}#{anchor}"
+            return Redirect(target, status_code=303)
+        fresh = await self._proposal(found.committee.id, view.id)
+        if failure:
+            failure["error_at"] = anchor
+        response = await self._render(
+            request, who, found, fresh, done="" if failure else done, **failure
+        )
+        if failure and wanted(request, BLOCKS) is None:
+            response.status_code = 422
+        return response
