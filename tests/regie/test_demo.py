@@ -36,7 +36,7 @@ def test_demo_ingests_live_readings_and_serves_them(tmp_path: Path) -> None:
         started = time.monotonic()
         assert demo.stdout is not None
         for line in demo.stdout:
-            if "ready:" in line:
+            if "ready in" in line:
                 break
         assert f"http://127.0.0.1:{port}/" in line
         readings = 0
