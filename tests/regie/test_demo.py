@@ -35,9 +35,12 @@ def test_demo_ingests_live_readings_and_serves_them(tmp_path: Path) -> None:
     try:
         started = time.monotonic()
         assert demo.stdout is not None
-        for line in demo.stdout:
+        for line in demo.stdout:  # the worker prints its counters every second meanwhile
             if "ready in" in line:
                 break
+            assert time.monotonic() - started < 120, "the demo was not ready within 120 s"
+        else:
+            raise AssertionError(f"the demo exited with status {demo.wait()}")
         assert f"http://127.0.0.1:{port}/" in line
         readings = 0
         while time.monotonic() - started < 60 and readings == 0:
