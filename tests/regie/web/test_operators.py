@@ -25,29 +25,6 @@ SAMPLE = {"reference": "H-1", "serial": "W-1", "draft_id": "1", "job_id": "nope"
           "restriction": "1", "kind": "households"}  # fmt: skip
 
 
-@pytest.fixture
-async def client(db: str, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The shared client, but the app opens no connection pool: it runs on the test client's
-    own event loop (a thread), and fixtures here query the database from the test's loop; on
-    PostgreSQL a pool shared by two loops breaks (asyncpg futures are bound to one loop)."""
-    from contextlib import asynccontextmanager
-
-    from litestar.testing import AsyncTestClient
-
-    import regie.app
-    from regie.web.ratelimit import PER_ACCOUNT, PER_CLIENT
-
-    @asynccontextmanager
-    async def no_pool(app: Any) -> Any:
-        yield
-
-    monkeypatch.setattr(regie.app, "database_pool", no_pool)
-    PER_ACCOUNT.events.clear()
-    PER_CLIENT.events.clear()
-    async with AsyncTestClient(app=regie.app.create_app(), base_url="http://testserver.local") as c:
-        yield c
-
-
 def operator_routes() -> list[tuple[str, str]]:
     """Every (method, path) the operators' controllers serve, with sample path parameters."""
     from regie.app import create_app
