@@ -76,31 +76,28 @@ async def plan_run(
     boundaries = {v.tariff.valid_from for found in versions.values() for v in found}
     spans = sub_spans(start, end, boundaries)
     accounts: dict[tuple[int, str], Account] = {}
-    owner: dict[int, tuple[int, str]] = {}
     async with session(write=False) as db:
-        for meter, home, kind, installed, removed, ref, persons, social, where in await db.meters(
-            start, end, territory, household
-        ):
-            key = (int(home), str(kind))
-            if key not in accounts:
-                empty: list[dict[str, int]] = [{} for _ in spans]
-                accounts[key] = Account(str(ref), int(persons), bool(social), where, sums=empty)
-            accounts[key].meters.append((meter, as_date(installed), as_date(removed)))
-            owner[int(meter)] = key
-        only = None if household is None else sorted(owner)
         for i, (first, last) in enumerate(spans):
-            for meter, register, consumption, estimated in await db.usage(first, last, only):
-                key_ = owner.get(meter)
-                if key_ is None:
-                    continue  # a meter out of service, or of another territory
-                account = accounts[key_]
-                sums = account.sums[i]
-                sums[register] = sums.get(register, 0) + consumption
-                if estimated:
-                    account.estimated_series += 1
-                    account.estimated_days += estimated
+            rows = await db.accounts(first, last, start, end, territory, household)
+            for (
+                home, kind, meter, installed, removed, ref, persons, social, where,
+                register, used, estimated,
+            ) in rows:  # fmt: skip
+                key = (home, kind)
+                account = accounts.get(key)
+                if account is None:
+                    account = accounts[key] = Account(ref, persons, social, where, len(spans))
+                    account.meters[meter] = (as_date(installed), as_date(removed))
+                elif meter not in account.meters:
+                    account.meters[meter] = (as_date(installed), as_date(removed))
+                if register is not None:
+                    sums = account.sums[i]
+                    sums[register] = sums.get(register, 0) + used
+                    if estimated:
+                        account.estimated_series += 1
+                        account.estimated_days += estimated
         await _count_estimated_days(db, accounts, start, end)
-    bills, problems = price_accounts(start, end, spans, versions, accounts)
+    bills, problems = price_accounts(period, start, end, spans, versions, accounts)
     return RunPlan(period, territory, bills, problems)
 
 
@@ -112,7 +109,7 @@ async def _count_estimated_days(
     several = [key for key, a in accounts.items() if a.estimated_series > 1]
     if not several:
         return
-    meters = {m: key for key in several for m, _, _ in accounts[key].meters}
+    meters = {m: key for key in several for m in accounts[key].meters}
     days: dict[tuple[int, str], set[date]] = defaultdict(set)
     for meter, day in await db.estimated_days(start, end, sorted(meters)):
         days[meters[meter]].add(day)
@@ -122,28 +119,29 @@ async def _count_estimated_days(
 
 def bill_row(
     bill: Pending,
-    period: str,
     year: int,
     seq: int,
     issued_at: datetime,
     run: int | None,
+    content: int,
     *,
     replaces: int | None = None,
     reason: str = "",
 ) -> tuple[Any, ...]:
     """The stored row of a pending bill, in the order of `store.BILL_COLUMNS`."""
-    p = bill.priced
     return (
-        bill_number(year, seq), year, seq, "bill", bill.household, bill.service,
-        bill.territory, period, bill.start, bill.end, (bill.end - bill.start).days + 1,
-        bill.estimated_days, bill.usage, bill.persons, bill.social, bill.versions, p.currency,
-        p.total_excl_vat_cents, p.total_vat_cents, p.total_cents, p.detail, issued_at, run,
-        None, replaces, reason,
+        bill_number(year, seq), year, seq, bill.household, bill.estimated_days, bill.usage,
+        bill.persons, bill.social, *bill.shared.columns, content, issued_at, run, None,
+        replaces, reason,
     )  # fmt: skip
 
 
 async def _issue(
-    bills: Sequence[Pending], period: str, issued_at: datetime, run: int | None
+    bills: Sequence[Pending],
+    period: str,
+    issued_at: datetime,
+    run: int | None,
+    contents: dict[str, int],
 ) -> tuple[list[int], int]:
     """Number and write `bills` in one transaction; (sequence numbers, already billed).
 
@@ -155,7 +153,10 @@ async def _issue(
         last = await db.lock_counter(year)
         done = await db.billed(period, {b.household for b in bills})
         fresh = [b for b in bills if (b.household, b.service) not in done]
-        rows = [bill_row(b, period, year, last + i, issued_at, run) for i, b in enumerate(fresh, 1)]
+        rows = [
+            bill_row(b, year, last + i, issued_at, run, contents[b.shared.priced.detail])
+            for i, b in enumerate(fresh, 1)
+        ]
         await db.insert_bills(rows)
         if fresh:
             await db.set_counter(year, last + len(fresh))
@@ -181,10 +182,16 @@ async def issue_run(
     seqs: list[int] = []
     completed = False
     try:
+        async with session(write=True) as db:
+            # Each distinct content once (households priced alike share it); a content whose
+            # bills then fail stays, unused: contents are immutable and harmless. Under the
+            # counter's lock, like every write of bills: concurrent runs add no content twice.
+            await db.lock_counter(year)
+            contents = await db.content_ids({b.shared.priced.detail for b in plan.bills})
         for i in range(0, len(plan.bills), batch):
             chunk = plan.bills[i : i + batch]
             try:
-                numbers, skipped = await _issue(chunk, plan.period, issued_at, row.id)
+                numbers, skipped = await _issue(chunk, plan.period, issued_at, row.id, contents)
                 seqs += numbers
                 report.already_billed += skipped
             except OSError:
@@ -193,7 +200,9 @@ async def issue_run(
                 log.warning("batch of %d bills failed; issuing them one by one", len(chunk))
                 for one in chunk:
                     try:
-                        numbers, skipped = await _issue([one], plan.period, issued_at, row.id)
+                        numbers, skipped = await _issue(
+                            [one], plan.period, issued_at, row.id, contents
+                        )
                         seqs += numbers
                         report.already_billed += skipped
                     except OSError:

@@ -15,8 +15,8 @@ from typing import Any
 from tariffs.billing import Pending, bill_number, bill_row, numbering_year, plan_run
 from tariffs.fast import money_text, to_json
 from tariffs.service import TariffError
-from tariffs.store import as_date, session
-from tariffs.tables import Bill
+from tariffs.store import BILL_COLUMNS, as_date, session
+from tariffs.tables import Bill, BillContent
 
 
 class BillNotFound(TariffError, LookupError):
@@ -65,7 +65,18 @@ _COLUMNS = (
 )
 
 
-def _issued(row: dict[str, Any]) -> IssuedBill:
+async def _issued_bills(rows: list[dict[str, Any]]) -> list[IssuedBill]:
+    ids = {row["content"] for row in rows}
+    details = {
+        r["id"]: r["detail"]
+        for r in await BillContent.select(BillContent.id, BillContent.detail).where(
+            BillContent.id.is_in(list(ids) or [0])
+        )
+    }
+    return [_issued(row, details[row["content"]]) for row in rows]
+
+
+def _issued(row: dict[str, Any], detail: str) -> IssuedBill:
     return IssuedBill(
         number=row["number"],
         kind=row["kind"],
@@ -85,7 +96,7 @@ def _issued(row: dict[str, Any]) -> IssuedBill:
         total_excl_vat_cents=row["total_excl_vat_cents"],
         total_vat_cents=row["total_vat_cents"],
         total_cents=row["total_cents"],
-        detail=json.loads(row["detail"]),
+        detail=json.loads(detail),
         issued_at=row["issued_at"],
         cancels=row["cancels_number"],
         replaces=row["replaces_number"],
@@ -97,7 +108,7 @@ async def get_bill(number: str) -> IssuedBill:
     row = await Bill.select(*_COLUMNS).where(Bill.number == number).first()
     if row is None:
         raise BillNotFound(f"no bill {number}")
-    return _issued(row)
+    return (await _issued_bills([row]))[0]
 
 
 async def list_bills(
@@ -111,7 +122,7 @@ async def list_bills(
         query = query.where(Bill.household == household)
     if service is not None:
         query = query.where(Bill.service == service)
-    return [_issued(row) for row in await query]
+    return await _issued_bills(await query)
 
 
 def credit_detail(detail: str, number: str) -> str:
@@ -152,7 +163,9 @@ async def amend_bill(
     if new is None:
         why = "; ".join(str(p) for p in plan.problems if p.service == original.service)
         raise BillRefused(f"{number} cannot be priced again: {why or 'no meter in service'}")
-    if _same(original, new):
+    found = await BillContent.select(BillContent.detail).where(BillContent.id == original.content)
+    detail = found[0]["detail"]
+    if _same(original, detail, new):
         raise BillRefused(f"pricing {number} again gives the same bill: nothing to correct")
     issued_at = now or datetime.now(UTC)
     year = numbering_year(issued_at)
@@ -164,9 +177,11 @@ async def amend_bill(
                 f"{number} was already corrected by credit note {done[0][0]}: "
                 "correct the bill that replaced it"
             )
-        credit = _credit_row(original, year, last + 1, issued_at, reason)
+        credited = credit_detail(detail, original.number)
+        contents = await db.content_ids([credited, new.priced.detail])
+        credit = _credit_row(original, year, last + 1, issued_at, reason, contents[credited])
         replacement = bill_row(
-            new, original.period, year, last + 2, issued_at, None,
+            new, year, last + 2, issued_at, None, contents[new.priced.detail],
             replaces=original.id, reason=reason,
         )  # fmt: skip
         await db.insert_bills([credit, replacement])
@@ -174,9 +189,9 @@ async def amend_bill(
     return await get_bill(credit[0]), await get_bill(replacement[0])
 
 
-def _same(original: Any, new: Pending) -> bool:
+def _same(original: Any, detail: str, new: Pending) -> bool:
     return (
-        original.detail == new.priced.detail
+        detail == new.priced.detail
         and original.usage == new.usage
         and (as_date(original.span_start), as_date(original.span_end)) == (new.start, new.end)
         and original.estimated_days == new.estimated_days
@@ -184,14 +199,15 @@ def _same(original: Any, new: Pending) -> bool:
 
 
 def _credit_row(
-    original: Any, year: int, seq: int, issued_at: datetime, reason: str
+    original: Any, year: int, seq: int, issued_at: datetime, reason: str, content: int
 ) -> tuple[Any, ...]:
-    return (
-        bill_number(year, seq), year, seq, "credit_note", original.household, original.service,
-        original.territory, original.period, as_date(original.span_start),
-        as_date(original.span_end), original.days, original.estimated_days, original.usage,
-        original.persons, bool(original.social), original.tariff_versions, original.currency,
-        -original.total_excl_vat_cents, -original.total_vat_cents, -original.total_cents,
-        credit_detail(original.detail, original.number), issued_at, None, original.id, None,
-        reason,
+    values = original.to_dict()
+    values.update(
+        number=bill_number(year, seq), year=year, seq=seq, kind="credit_note",
+        span_start=as_date(original.span_start), span_end=as_date(original.span_end),
+        social=bool(original.social), total_excl_vat_cents=-original.total_excl_vat_cents,
+        total_vat_cents=-original.total_vat_cents, total_cents=-original.total_cents,
+        content=content, issued_at=issued_at, run=None,
+        cancels=original.id, replaces=None, reason=reason,
     )  # fmt: skip
+    return tuple(values[column] for column in BILL_COLUMNS)

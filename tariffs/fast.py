@@ -79,7 +79,8 @@ class _Line:
         steps = (2 * q * _MICRO + den) // (2 * den)  # six decimals, half-up
         whole, rest = divmod(steps, _MICRO)
         shown = f"{whole}.{rest:06d}".rstrip("0") if rest else str(whole)
-        return f"{self.head}{shown}{self.middle}{money_text(cents)}{self.tail}", cents
+        euros, cent = divmod(cents, 100)  # q ≥ 0 and prices ≥ 0: never negative
+        return f"{self.head}{shown}{self.middle}{euros}.{cent:02d}{self.tail}", cents
 
 
 class CompiledTariff:

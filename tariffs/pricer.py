@@ -4,7 +4,7 @@ as the tariff's, one bill per distinct use (cached), compiled tariffs for one-ve
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -86,6 +86,26 @@ class Use:
     parts: tuple[tuple[date, tuple[tuple[str, int], ...]], ...]
 
 
+@dataclass(frozen=True, slots=True, eq=False)  # eq=False: hashed by identity, as a cache key
+class _Span:
+    """How a span is priced: the versions over it, their parts and what their bills depend on."""
+
+    used: tuple[Version, ...]
+    pieces: tuple[tuple[Tariff, date, date], ...]
+    starts: tuple[date, ...]
+    ids: tuple[int, ...]
+    per_person: bool
+    has_social: bool
+
+
+def _added(groups: Iterable[Iterable[tuple[str, int]]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for registers in groups:
+        for name, value in registers:
+            total[name] = total.get(name, 0) + value
+    return total
+
+
 class Pricer:
     """Prices uses into stored bills. Households with the same span, size, status and use get
     the same bill, priced once; one-version spans go through a compiled tariff."""
@@ -93,53 +113,99 @@ class Pricer:
     def __init__(self) -> None:
         self._bills: dict[tuple[object, ...], Priced] = {}
         self._compiled: dict[tuple[object, ...], CompiledTariff | None] = {}
+        self._spans: dict[tuple[object, ...], _Span] = {}
+        self._last: tuple[Sequence[Version], date, date, _Span] | None = None
 
     def price(self, versions: Sequence[Version], use: Use) -> tuple[Priced, tuple[int, ...]]:
         """The bill of `use` by the versions in force, and the ids of the versions used."""
-        versions = in_force(versions, use.start, use.end)
-        pieces = split_span([v.tariff for v in versions], use.start, use.end)
-        by_date = {v.tariff.valid_from: v for v in versions}
-        used = [by_date[tariff.valid_from] for tariff, _, _ in pieces]
-        sums: list[dict[str, int]] = [{} for _ in pieces]
-        starts = [s for _, s, _ in pieces]
+        span = self._span(versions, use.start, use.end)
+        if len(span.used) == 1:  # the usual case: one version over the whole span
+            sums = _added(registers for _, registers in use.parts)
+            return self._one(span, use.service, use.persons, use.social, use.start, use.end, sums)
+        per_piece: list[dict[str, int]] = [{} for _ in span.used]
         for first_day, registers in use.parts:
             # Each sub-span lies inside one version's dates: its use goes to that version's
             # part (use recorded outside the billed span goes to the nearest part).
-            into = sums[max(0, bisect_right(starts, first_day) - 1)]
+            into = per_piece[max(0, bisect_right(span.starts, first_day) - 1)]
             for name, value in registers:
                 into[name] = into.get(name, 0) + value
-        uses = [tariff_uses(v.tariff, s) for v, s in zip(used, sums, strict=True)]
-        ids = tuple(v.id for v in used)
-        persons = use.persons
-        social = use.social
-        key = (ids, use.start, use.end, *self._household(used, persons, social), *uses)
+        uses = [tariff_uses(v.tariff, s) for v, s in zip(span.used, per_piece, strict=True)]
+        persons = use.persons if span.per_person else 0
+        social = use.social and span.has_social
+        key = (span.ids, use.start, use.end, persons, social, *uses)
         bill = self._bills.get(key)
         if bill is None:
-            bill = self._price(used, pieces, uses, use.service, persons, social)
-            self._bills[key] = bill
-        return bill, ids
+            bill = self._bills[key] = self._price(span, uses, use.service, persons, social)
+        return bill, span.ids
 
-    @staticmethod
-    def _household(used: Sequence[Version], persons: int, social: bool) -> tuple[int, bool]:
-        # Persons only matter to per-person thresholds, the status only to social prices:
-        # leaving them out of the key lets more households share one priced bill.
-        per_person = any(v.tariff.per_person for v in used)
-        has_social = any(b.social_price is not None for v in used for b in v.tariff.blocks)
-        return (persons if per_person else 0), (social and has_social)
-
-    def _price(
+    def price_sums(
         self,
-        used: Sequence[Version],
-        pieces: Sequence[tuple[Tariff, date, date]],
-        uses: Sequence[tuple[int, ...]],
+        versions: Sequence[Version],
         service: str,
         persons: int,
         social: bool,
+        start: date,
+        end: date,
+        sums: Mapping[str, int],
+    ) -> tuple[Priced, tuple[int, ...]]:
+        """`price` for use known as one total per meter register over `start`..`end`
+        (no version change inside the period: what nearly every household of a run is)."""
+        span = self._span(versions, start, end)
+        if len(span.used) == 1:
+            return self._one(span, service, persons, social, start, end, sums)
+        return self.price(
+            versions, Use(service, persons, social, start, end, ((start, tuple(sums.items())),))
+        )
+
+    def _one(
+        self,
+        span: _Span,
+        service: str,
+        persons: int,
+        social: bool,
+        start: date,
+        end: date,
+        sums: Mapping[str, int],
+    ) -> tuple[Priced, tuple[int, ...]]:
+        uses = tariff_uses(span.used[0].tariff, sums)
+        # Persons only matter to per-person thresholds, the status only to social prices:
+        # leaving them out of the key lets more households share one priced bill.
+        key = (span, persons if span.per_person else 0, social and span.has_social, uses)
+        bill = self._bills.get(key)
+        if bill is None:
+            bill = self._bills[key] = self._price(span, [uses], service, key[1], key[2])
+        return bill, span.ids
+
+    def _span(self, versions: Sequence[Version], start: date, end: date) -> _Span:
+        last = self._last
+        if last is not None and last[0] is versions and last[1] == start and last[2] == end:
+            return last[3]  # consecutive households of a run share their versions and span
+        key = (tuple(v.id for v in versions), start, end)
+        found = self._spans.get(key)
+        if found is None:
+            in_span = in_force(versions, start, end)
+            pieces = tuple(split_span([v.tariff for v in in_span], start, end))
+            by_date = {v.tariff.valid_from: v for v in in_span}
+            used = tuple(by_date[tariff.valid_from] for tariff, _, _ in pieces)
+            found = self._spans[key] = _Span(
+                used=used,
+                pieces=pieces,
+                starts=tuple(s for _, s, _ in pieces),
+                ids=tuple(v.id for v in used),
+                per_person=any(v.tariff.per_person for v in used),
+                has_social=any(b.social_price is not None for v in used for b in v.tariff.blocks),
+            )
+        self._last = (versions, start, end, found)
+        return found
+
+    def _price(
+        self, span: _Span, uses: Sequence[tuple[int, ...]], service: str, persons: int, social: bool
     ) -> Priced:
         base = BASE_UNITS[service]
+        pieces = span.pieces
         if len(pieces) == 1:
             tariff, start, end = pieces[0]
-            compiled = self._compile(used[0].id, tariff, start, end, persons, social, base)
+            compiled = self._compile(span.ids[0], tariff, start, end, persons, social, base)
             if compiled is not None:
                 return compiled.price(uses[0])
         parts = []

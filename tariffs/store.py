@@ -7,6 +7,7 @@ taken under a lock, bulk writes of bills (COPY on PostgreSQL, executemany on SQL
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -18,10 +19,13 @@ from piccolo.engine.sqlite import TransactionType
 from regie.core.database import engine
 
 BILL_COLUMNS = (
-    "number", "year", "seq", "kind", "household", "service", "territory", "period",
-    "span_start", "span_end", "days", "estimated_days", "usage", "persons", "social",
+    # of each household
+    "number", "year", "seq", "household", "estimated_days", "usage", "persons", "social",
+    # shared by the households priced alike (billing_plan.Shared)
+    "kind", "service", "territory", "period", "span_start", "span_end", "days",
     "tariff_versions", "currency", "total_excl_vat_cents", "total_vat_cents", "total_cents",
-    "detail", "issued_at", "run", "cancels", "replaces", "reason",
+    # of the content and the run
+    "content", "issued_at", "run", "cancels", "replaces", "reason",
 )  # fmt: skip
 _SQLITE_INSERT = (
     f"INSERT INTO bill ({', '.join(BILL_COLUMNS)}) VALUES ({', '.join('?' for _ in BILL_COLUMNS)})"
@@ -51,7 +55,7 @@ class Session:
     async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
         """Rows as tuples; `$1`-style parameters on both engines."""
         if self.postgres:
-            return [tuple(r) for r in await self.connection.fetch(sql, *args)]
+            return await self.connection.fetch(sql, *args)  # Records unpack like tuples
         factory = self.connection.row_factory
         self.connection.row_factory = None  # plain tuples, not Piccolo's dicts
         try:
@@ -85,14 +89,18 @@ class Session:
         await self.execute("UPDATE bill_counter SET last_seq = $1 WHERE year = $2", last_seq, year)
 
     async def billed(self, period: str, households: Iterable[int]) -> set[tuple[int, str]]:
-        """(household, service) of the original bills of `period` among `households`."""
-        ids = set(households)
+        """(household, service) of the original bills of `period` among `households` (and
+        maybe others: a range of the period's key is read, which batches of consecutive
+        households make short)."""
+        ids = list(households)
         if not ids:
             return set()
         rows = await self.fetch(
             "SELECT household, service FROM bill WHERE period = $1 AND kind = 'bill'"
-            f" AND replaces IS NULL AND household IN {ints(ids)}",
+            " AND replaces IS NULL AND household >= $2 AND household <= $3",
             period,
+            min(ids),
+            max(ids),
         )
         return {(int(h), str(s)) for h, s in rows}
 
@@ -104,6 +112,78 @@ class Session:
             await self.connection.copy_records_to_table("bill", records=rows, columns=BILL_COLUMNS)
         else:
             await self.connection.executemany(_SQLITE_INSERT, rows)
+
+    async def content_ids(self, details: Iterable[str]) -> dict[str, int]:
+        """The id of each bill content (stored once per distinct text), keyed by the text;
+        callers hold the bill counter's lock, so that no one adds the same content at once."""
+        by_digest = {hashlib.sha256(d.encode()).hexdigest(): d for d in details}
+        found = await self._content_ids(list(by_digest))
+        missing = [(k, v) for k, v in by_digest.items() if k not in found]
+        if missing:
+            if self.postgres:
+                await self.connection.copy_records_to_table(
+                    "bill_content", records=missing, columns=("digest", "detail")
+                )
+            else:
+                await self.connection.executemany(
+                    "INSERT INTO bill_content (digest, detail) VALUES (?, ?)", missing
+                )
+            found.update(await self._content_ids([k for k, _ in missing]))
+        return {by_digest[k]: v for k, v in found.items()}
+
+    async def _content_ids(self, digests: list[str]) -> dict[str, int]:
+        if self.postgres:
+            query = "SELECT digest, id FROM bill_content WHERE digest = ANY($1::text[])"
+            return {d: n for d, n in await self.fetch(query, digests)}
+        found: dict[str, int] = {}
+        for i in range(0, len(digests), 500):
+            chunk = digests[i : i + 500]
+            marks = ",".join("?" for _ in chunk)
+            query = f"SELECT digest, id FROM bill_content WHERE digest IN ({marks})"
+            found.update({d: n for d, n in await self.fetch(query, *chunk)})
+        return found
+
+    async def accounts(
+        self,
+        first: date,
+        last: date,
+        start: date,
+        end: date,
+        territory: str | None,
+        household: int | None = None,
+    ) -> list[tuple[Any, ...]]:
+        """Meters in service on some day of `start`..`end` with their household and their use
+        over `first`..`last` per register, in one read: (household, service, meter,
+        installed_on, removed_on, reference, persons, social, territory, register, used,
+        estimated days); a meter with no use has one row with register None."""
+        args: list[Any] = [first, last, start, end]
+        only = ""
+        if territory is not None:
+            args.append(territory)
+            only += f" AND h.territory = ${len(args)}"
+        if household is not None:
+            args.append(household)
+            only += f" AND h.id = ${len(args)}"
+        scope = (
+            f" AND meter IN (SELECT m.id FROM meter m JOIN household h ON h.id = m.household"
+            f" WHERE TRUE{only})"
+            if only
+            else ""
+        )
+        # The use is summed per meter first (the grouped read of the month), then joined to
+        # the meters: one pass over the daily usage, one row per meter and register.
+        return await self.fetch(
+            "SELECT m.household, m.service, m.id, m.installed_on, m.removed_on, h.reference,"
+            " h.persons, h.social, h.territory, u.register, u.used, u.estimated"
+            " FROM meter m JOIN household h ON h.id = m.household LEFT JOIN ("
+            "SELECT meter, register, CAST(SUM(consumption) AS BIGINT) AS used,"
+            " COUNT(*) FILTER (WHERE quality = 'estimated') AS estimated FROM daily_usage"
+            f" WHERE day >= $1 AND day <= $2{scope} GROUP BY meter, register"
+            ") u ON u.meter = m.id"
+            " WHERE (m.installed_on IS NULL OR m.installed_on <= $4)"
+            f" AND (m.removed_on IS NULL OR m.removed_on >= $3){only}",
+            *args,
+        )
 
     async def meters(
         self, start: date, end: date, territory: str | None, household: int | None = None
@@ -129,19 +209,19 @@ class Session:
 
     async def usage(
         self, start: date, end: date, meters: Sequence[int] | None
-    ) -> list[tuple[int, str, int, int]]:
+    ) -> list[tuple[Any, ...]]:
         """(meter, register, consumption, estimated days) summed over `start`..`end`, in one
         grouped read; `meters` None reads every meter (a whole run)."""
         only = "" if meters is None else f" AND meter IN {ints(meters)}"
-        rows = await self.fetch(
-            "SELECT meter, register, SUM(consumption),"
-            " SUM(CASE WHEN quality = 'estimated' THEN 1 ELSE 0 END)"
+        # CAST: PostgreSQL sums a bigint into a numeric (a Decimal in Python).
+        return await self.fetch(
+            "SELECT meter, register, CAST(SUM(consumption) AS BIGINT),"
+            " COUNT(*) FILTER (WHERE quality = 'estimated')"
             f" FROM daily_usage WHERE day >= $1 AND day <= $2{only}"
             " GROUP BY meter, register",
             start,
             end,
         )
-        return [(int(m), str(r), int(c), int(e)) for m, r, c, e in rows]
 
     async def estimated_days(
         self, start: date, end: date, meters: Sequence[int]

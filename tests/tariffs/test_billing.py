@@ -136,6 +136,23 @@ async def test_golden_run_gives_the_bills_worked_by_hand(db: str) -> None:
     ]
 
 
+async def test_households_priced_alike_share_one_stored_content(db: str) -> None:
+    from tariffs.billing import bill_period
+    from tariffs.bills import list_bills
+    from tariffs.tables import BillContent
+
+    await _setup()
+    for ref, persons in (("A", 1), ("B", 4), ("C", 2)):
+        home = await household(ref, persons=persons)  # persons do not matter in Dunkerque
+        await daily(await meter(home), *NOV, 200 if ref != "C" else 201)
+    await bill_period("2026-11", now=NOW)
+    bills = await list_bills()
+    # C: 6.03 m³: 5.00 + 1.99 + 1.51 and 3.95; VAT 0.60 + 0.15: 13.20.
+    assert [b.total_cents for b in bills] == [1316, 1316, 1320]
+    assert bills[0].detail == bills[1].detail != bills[2].detail
+    assert await BillContent.count() == 2
+
+
 async def test_a_version_change_mid_period_splits_the_bill(db: str) -> None:
     from tariffs import service
     from tariffs.billing import bill_period
@@ -182,7 +199,7 @@ async def test_issued_bills_are_immutable(db: str) -> None:
     import tariffs.bills
     from tariffs.billing import bill_period
     from tariffs.bills import get_bill
-    from tariffs.tables import Bill
+    from tariffs.tables import Bill, BillContent
 
     await _setup()
     await _golden_households()
@@ -191,6 +208,8 @@ async def test_issued_bills_are_immutable(db: str) -> None:
         await Bill.update({Bill.total_cents: 0}, force=True)
     with pytest.raises(Exception, match="immutable"):
         await Bill.raw("UPDATE bill SET reason = 'edited' WHERE number = {}", "2026-0000001")
+    with pytest.raises(Exception, match="immutable"):
+        await BillContent.update({BillContent.detail: "{}"}, force=True)
     assert (await get_bill("2026-0000001")).total_cents == 1316
     # The services offer no way to change or delete a bill.
     for module in (tariffs.billing, tariffs.bills):

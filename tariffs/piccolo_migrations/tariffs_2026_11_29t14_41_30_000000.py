@@ -6,7 +6,7 @@ Raw SQL goes in a migration of its own: Piccolo runs `add_raw` before it creates
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine.finder import engine_finder
 
-ID = "2026-11-29T14:11:30:000000"
+ID = "2026-11-29T14:41:30:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "unique keys and immutability of tariff versions and bills"
 
@@ -18,30 +18,34 @@ INDEXES = [
     "CREATE UNIQUE INDEX tariff_version_key ON tariff_version (service, territory, valid_from)",
     "CREATE UNIQUE INDEX tariff_version_decision ON tariff_version (decision_ref)"
     " WHERE decision_ref IS NOT NULL",
-    # Re-running a period issues nothing twice: one original bill per household, service, period.
-    "CREATE UNIQUE INDEX bill_period_key ON bill (household, service, period)"
+    # Re-running a period issues nothing twice: one original bill per household, service and
+    # period. Period first: the bills of a period, and the check of a batch of households,
+    # read a range of this one index. (Bill numbers are unique through `bill.number`, which
+    # holds the year and the sequence number.)
+    "CREATE UNIQUE INDEX bill_period_key ON bill (period, service, household)"
     " WHERE kind = 'bill' AND replaces IS NULL",
-    "CREATE UNIQUE INDEX bill_seq_key ON bill (year, seq)",
     # A bill is cancelled by one credit note at most, and replaced by one bill at most.
     "CREATE UNIQUE INDEX bill_cancels_key ON bill (cancels) WHERE cancels IS NOT NULL",
     "CREATE UNIQUE INDEX bill_replaces_key ON bill (replaces) WHERE replaces IS NOT NULL",
-    "CREATE INDEX bill_period ON bill (period, service)",
+    "CREATE INDEX bill_household ON bill (household)",
 ]
 
+IMMUTABLE = {"tariff_version": VERSION_EDITED, "bill": BILL_EDITED, "bill_content": BILL_EDITED}
+
 SQLITE_TRIGGERS = [
-    f"CREATE TRIGGER tariff_version_immutable BEFORE UPDATE ON tariff_version"
-    f" BEGIN SELECT RAISE(ABORT, '{VERSION_EDITED}'); END",
-    f"CREATE TRIGGER bill_immutable BEFORE UPDATE ON bill"
-    f" BEGIN SELECT RAISE(ABORT, '{BILL_EDITED}'); END",
+    f"CREATE TRIGGER {table}_immutable BEFORE UPDATE ON {table}"
+    f" BEGIN SELECT RAISE(ABORT, '{message}'); END"
+    for table, message in IMMUTABLE.items()
 ]
 
 POSTGRES_TRIGGERS = [
     "CREATE FUNCTION tariffs_refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$"
     " BEGIN RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'restrict_violation'; END $$",
-    f"CREATE TRIGGER tariff_version_immutable BEFORE UPDATE ON tariff_version"
-    f" FOR EACH ROW EXECUTE FUNCTION tariffs_refuse_update('{VERSION_EDITED}')",
-    f"CREATE TRIGGER bill_immutable BEFORE UPDATE ON bill"
-    f" FOR EACH ROW EXECUTE FUNCTION tariffs_refuse_update('{BILL_EDITED}')",
+    *(
+        f"CREATE TRIGGER {table}_immutable BEFORE UPDATE ON {table}"
+        f" FOR EACH ROW EXECUTE FUNCTION tariffs_refuse_update('{message}')"
+        for table, message in IMMUTABLE.items()
+    ),
 ]
 
 
