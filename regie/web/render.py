@@ -25,6 +25,10 @@ async def page(
         path=request.url.path,
     )
     wanted = request.headers.get("hx-target")
+    # One URL answers a full page or a fragment: caches must keep them apart.
+    vary = {"Vary": "HX-Request, HX-Target"}
     if block and request.headers.get("hx-request") == "true" and wanted == block:
-        return HTMXBlockTemplate(template_name=template, block_name=block, context=context)
-    return Template(template_name=template, context=context)
+        return HTMXBlockTemplate(
+            template_name=template, block_name=block, context=context, headers=vary
+        )
+    return Template(template_name=template, context=context, headers=vary)
