@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from regie.settings import get_settings
 from tariffs import service
-from tariffs.billing_plan import Account, Pending, Problem, month_span, price_accounts, sub_spans
+from tariffs.billing_plan import Pending, Problem, month_span, plan_bills, sub_spans
 from tariffs.service import TariffError
-from tariffs.store import as_date, session
+from tariffs.store import session
 from tariffs.tables import BillingRun
 
 log = logging.getLogger("tariffs.billing")
@@ -75,46 +75,32 @@ async def plan_run(
     versions = await service.versions_until(end, territory)
     boundaries = {v.tariff.valid_from for found in versions.values() for v in found}
     spans = sub_spans(start, end, boundaries)
-    accounts: dict[tuple[int, str], Account] = {}
     async with session(write=False) as db:
-        for i, (first, last) in enumerate(spans):
-            rows = await db.accounts(first, last, start, end, territory, household)
-            for (
-                home, kind, meter, installed, removed, ref, persons, social, where,
-                register, used, estimated,
-            ) in rows:  # fmt: skip
-                key = (home, kind)
-                account = accounts.get(key)
-                if account is None:
-                    account = accounts[key] = Account(ref, persons, social, where, len(spans))
-                    account.meters[meter] = (as_date(installed), as_date(removed))
-                elif meter not in account.meters:
-                    account.meters[meter] = (as_date(installed), as_date(removed))
-                if register is not None:
-                    sums = account.sums[i]
-                    sums[register] = sums.get(register, 0) + used
-                    if estimated:
-                        account.estimated_series += 1
-                        account.estimated_days += estimated
-        await _count_estimated_days(db, accounts, start, end)
-    bills, problems = price_accounts(period, start, end, spans, versions, accounts)
+        if db.postgres:
+            # The run's rows come sorted by household: enough memory to sort them at once.
+            await db.execute("SET LOCAL work_mem = '64MB'")
+        per_span = [
+            await db.accounts(first, last, start, end, territory, household)
+            for first, last in spans
+        ]
+    bills, problems, recount = plan_bills(period, start, end, spans, versions, per_span)
+    if recount:
+        await _count_estimated_days(bills, recount, start, end)
     return RunPlan(period, territory, bills, problems)
 
 
 async def _count_estimated_days(
-    db: Any, accounts: dict[tuple[int, str], Account], start: date, end: date
+    bills: list[Pending], recount: list[tuple[int, list[int]]], start: date, end: date
 ) -> None:
     # One estimated series (the usual case) counts its estimated days directly; where
     # several registers or meters of a household were estimated, a day counts once.
-    several = [key for key, a in accounts.items() if a.estimated_series > 1]
-    if not several:
-        return
-    meters = {m: key for key in several for m in accounts[key].meters}
-    days: dict[tuple[int, str], set[date]] = defaultdict(set)
-    for meter, day in await db.estimated_days(start, end, sorted(meters)):
-        days[meters[meter]].add(day)
-    for key in several:
-        accounts[key].estimated_days = len(days[key])
+    owner = {meter: index for index, meters in recount for meter in meters}
+    days: dict[int, set[date]] = defaultdict(set)
+    async with session(write=False) as db:
+        for meter, day in await db.estimated_days(start, end, sorted(owner)):
+            days[owner[meter]].add(day)
+    for index, _ in recount:
+        bills[index] = bills[index]._replace(estimated_days=len(days[index]))
 
 
 def bill_row(
@@ -184,9 +170,7 @@ async def issue_run(
     try:
         async with session(write=True) as db:
             # Each distinct content once (households priced alike share it); a content whose
-            # bills then fail stays, unused: contents are immutable and harmless. Under the
-            # counter's lock, like every write of bills: concurrent runs add no content twice.
-            await db.lock_counter(year)
+            # bills then fail stays, unused: contents are immutable and harmless.
             contents = await db.content_ids({b.shared.priced.detail for b in plan.bills})
         for i in range(0, len(plan.bills), batch):
             chunk = plan.bills[i : i + batch]

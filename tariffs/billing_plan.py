@@ -9,7 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from itertools import groupby
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from tariffs.engine import PricingError
 from tariffs.fast import Priced, to_json
@@ -77,8 +79,7 @@ class Shared:
     columns: tuple[Any, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
+class Pending(NamedTuple):
     """A priced bill of one household and service, waiting for its number."""
 
     household: int
@@ -118,25 +119,178 @@ class Problem:
         return f"{self.reference} {self.service}: {self.reason}"
 
 
+Row = tuple[Any, ...]
+"""A row of `store.Session.accounts`: household, service, meter, installed_on, removed_on,
+reference, persons, social, territory, register, used, estimated days."""
+
+
 class Account:
-    """What billing gathers about one household's service before pricing it."""
+    """What billing gathers about one household's service when it has several rows (meters,
+    registers or sub-spans)."""
 
     __slots__ = (
         "estimated_days", "estimated_series", "meters", "persons", "reference", "social",
         "sums", "territory",
     )  # fmt: skip
 
-    def __init__(
-        self, reference: str, persons: int, social: bool, territory: str, spans: int
-    ) -> None:
-        self.reference = reference
-        self.persons = persons
-        self.social = bool(social)
-        self.territory = territory
+    def __init__(self, row: Row, spans: int) -> None:
+        self.reference, self.persons, self.social, self.territory = row[5:9]
         self.meters: dict[int, tuple[date | None, date | None]] = {}  # installed, removed
-        self.sums: list[dict[str, int]] = [{}] if spans == 1 else [{} for _ in range(spans)]
+        self.sums: list[dict[str, int]] = [{} for _ in range(spans)]  # per sub-span
         self.estimated_series = 0  # (meter, register) series with estimated days
         self.estimated_days = 0
+
+    def add(self, row: Row, span: int) -> None:
+        self.meters[row[2]] = (row[3], row[4])
+        register, used, estimated = row[9:12]
+        if register is not None:
+            sums = self.sums[span]
+            sums[register] = sums.get(register, 0) + used
+            if estimated:
+                self.estimated_series += 1
+                self.estimated_days += estimated
+
+
+def plan_bills(
+    period: str,
+    start: date,
+    end: date,
+    spans: Sequence[tuple[date, date]],
+    versions: dict[tuple[str, str], list[Version]],
+    per_span: Sequence[Sequence[Row]],
+) -> tuple[list[Pending], list[Problem], list[tuple[int, list[int]]]]:
+    """The bills of `period` from the rows read for each sub-span (ordered by household and
+    service), the problems, and the bills whose estimated days must be counted again as
+    distinct days: (index in the bills, meters), where several series were estimated."""
+    biller = _Biller(period, start, end, spans, versions)
+    if len(spans) == 1:
+        # The usual run: one row per household and service (one meter, one register) goes
+        # straight to pricing; the others are gathered first.
+        for (home, kind), found in groupby(per_span[0], _household):
+            group = list(found)
+            if len(group) > 1:
+                account = Account(group[0], 1)
+                for row in group:
+                    account.add(row, 0)
+                biller.add_account(home, kind, account)
+                continue
+            (_, _, _, installed, removed, ref, persons, social, where, register, used,
+             estimated) = group[0]  # fmt: skip
+            first = start if installed is None or installed < start else installed
+            last = end if removed is None or removed > end else removed
+            if first <= last:
+                items = () if register is None else ((register, used),)
+                biller.add(home, kind, ref, persons, social, where, first, last, items,
+                           estimated or 0)  # fmt: skip
+    else:
+        accounts: dict[tuple[int, str], Account] = {}
+        for i, rows in enumerate(per_span):
+            for row in rows:
+                key = (row[0], row[1])
+                gathered = accounts.get(key)
+                if gathered is None:
+                    gathered = accounts[key] = Account(row, len(spans))
+                gathered.add(row, i)
+        for (home, kind), gathered in sorted(accounts.items()):
+            biller.add_account(home, kind, gathered)
+    return biller.bills, biller.problems, biller.recount
+
+
+_household = itemgetter(0, 1)
+
+
+class _Biller:
+    """Prices households one by one into pending bills; households alike (same versions,
+    span, use, and persons and status where they matter) share one priced bill."""
+
+    def __init__(
+        self,
+        period: str,
+        start: date,
+        end: date,
+        spans: Sequence[tuple[date, date]],
+        versions: dict[tuple[str, str], list[Version]],
+    ) -> None:
+        self.period, self.start, self.end, self.spans = period, start, end, spans
+        self.versions = versions
+        self.pricer = Pricer()
+        self.seen: dict[tuple[Any, ...], Shared] = {}
+        self.shared: dict[tuple[Any, ...], Shared] = {}
+        self.texts: dict[tuple[tuple[str, int], ...], str] = {}
+        self.traits: dict[int, tuple[bool, bool]] = {}
+        self.bills: list[Pending] = []
+        self.problems: list[Problem] = []
+        self.recount: list[tuple[int, list[int]]] = []
+
+    def add_account(self, home: int, kind: str, account: Account) -> None:
+        span = billed_span(account.meters.values(), self.start, self.end)
+        if span is None:
+            return
+        parts = None
+        if len(self.spans) > 1:
+            parts = tuple(
+                (first_day, tuple(use.items()))
+                for (first_day, _), use in zip(self.spans, account.sums, strict=True)
+                if use
+            )
+        items = tuple(_added(account.sums).items())
+        if account.estimated_series > 1:
+            self.recount.append((len(self.bills), list(account.meters)))
+        ref, persons, social, where = (
+            account.reference, account.persons, account.social, account.territory
+        )  # fmt: skip
+        self.add(home, kind, ref, persons, social, where, *span, items,
+                 account.estimated_days, parts)  # fmt: skip
+
+    def add(
+        self,
+        home: int,
+        kind: str,
+        ref: str,
+        persons: int,
+        social: bool,
+        territory: str,
+        first: date,
+        last: date,
+        items: tuple[tuple[str, int], ...],
+        estimated_days: int,
+        parts: tuple[tuple[date, tuple[tuple[str, int], ...]], ...] | None = None,
+    ) -> None:
+        found = self.versions.get((kind, territory))
+        if not found:
+            why = f"no {kind} tariff in force in {territory}"
+            self.problems.append(Problem(ref, kind, why))
+            return
+        social = bool(social)
+        # The bill depends on persons only through per-person thresholds and on the status
+        # only through social prices: households alike in the rest share one bill.
+        alike = self.traits.get(id(found))
+        if alike is None:
+            alike = self.traits[id(found)] = _traits(found)
+        key = (id(found), first, last, persons if alike[0] else 0, social and alike[1], items)
+        common = self.seen.get(key) if parts is None else None
+        if common is None:
+            try:
+                if parts is None:
+                    priced, ids = self.pricer.price_sums(
+                        found, kind, persons, social, first, last, dict(items)
+                    )
+                else:
+                    use = Use(kind, persons, social, first, last, parts)
+                    priced, ids = self.pricer.price(found, use)
+            except PricingError as exc:
+                self.problems.append(Problem(ref, kind, str(exc)))
+                return
+            shared_key = (id(priced), kind, territory, first, last, ids)
+            common = self.shared.get(shared_key)
+            if common is None:
+                common = _shared(self.period, kind, territory, first, last, priced, ids)
+                self.shared[shared_key] = common
+            self.seen[key] = common
+        usage = self.texts.get(items)
+        if usage is None:
+            usage = self.texts[items] = usage_json(items)
+        self.bills.append(Pending(home, ref, estimated_days, usage, persons, social, common))
 
 
 def usage_json(sums: Iterable[tuple[str, int]]) -> str:
@@ -147,80 +301,6 @@ def usage_json(sums: Iterable[tuple[str, int]]) -> str:
 @lru_cache(maxsize=256)
 def _quoted(name: str) -> str:
     return to_json(name)
-
-
-def price_accounts(
-    period: str,
-    start: date,
-    end: date,
-    spans: Sequence[tuple[date, date]],
-    versions: dict[tuple[str, str], list[Version]],
-    accounts: dict[tuple[int, str], Account],
-) -> tuple[list[Pending], list[Problem]]:
-    """Price every account by the versions of its service and territory, into bills waiting
-    for their numbers and problems (no tariff in force, registers the tariff does not know)."""
-    pricer = Pricer()
-    shared: dict[tuple[Any, ...], Shared] = {}
-    seen: dict[tuple[Any, ...], Shared] = {}  # a run's households are mostly alike
-    texts: dict[tuple[tuple[str, int], ...], str] = {}
-    traits: dict[int, tuple[bool, bool]] = {}
-    bills: list[Pending] = []
-    problems: list[Problem] = []
-    whole = len(spans) == 1
-    for (home, kind), account in sorted(accounts.items()):
-        if len(account.meters) == 1:  # one meter: its own dates, clipped to the period
-            ((installed, removed),) = account.meters.values()
-            first = start if installed is None or installed < start else installed
-            last = end if removed is None or removed > end else removed
-            if first > last:
-                continue
-        else:
-            span = billed_span(account.meters.values(), start, end)
-            if span is None:
-                continue
-            first, last = span
-        found = versions.get((kind, account.territory))
-        if not found:
-            why = f"no {kind} tariff in force in {account.territory}"
-            problems.append(Problem(account.reference, kind, why))
-            continue
-        persons, social = account.persons, account.social
-        items = tuple(account.sums[0].items()) if whole else tuple(_added(account.sums).items())
-        # The bill depends on persons only through per-person thresholds and on the status
-        # only through social prices: households alike in the rest share one bill.
-        alike = traits.get(id(found))
-        if alike is None:
-            alike = traits[id(found)] = _traits(found)
-        key = (id(found), first, last, persons if alike[0] else 0, social and alike[1], items)
-        common = seen.get(key) if whole else None
-        if common is None:
-            try:
-                if whole:
-                    sums = dict(items)
-                    priced, ids = pricer.price_sums(found, kind, persons, social, first, last, sums)
-                else:
-                    parts = tuple(
-                        (first_day, tuple(use.items()))
-                        for (first_day, _), use in zip(spans, account.sums, strict=True)
-                        if use
-                    )
-                    use_ = Use(kind, persons, social, first, last, parts)
-                    priced, ids = pricer.price(found, use_)
-            except PricingError as exc:
-                problems.append(Problem(account.reference, kind, str(exc)))
-                continue
-            common = shared.get((id(priced), kind, account.territory, first, last, ids))
-            if common is None:
-                common = _shared(period, kind, account.territory, first, last, priced, ids)
-                shared[(id(priced), kind, account.territory, first, last, ids)] = common
-            seen[key] = common
-        usage = texts.get(items)
-        if usage is None:
-            usage = texts[items] = usage_json(items)
-        bills.append(
-            Pending(home, account.reference, account.estimated_days, usage, persons, social, common)
-        )
-    return bills, problems
 
 
 def _traits(found: Sequence[Version]) -> tuple[bool, bool]:

@@ -7,7 +7,6 @@ taken under a lock, bulk writes of bills (COPY on PostgreSQL, executemany on SQL
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -114,34 +113,31 @@ class Session:
             await self.connection.executemany(_SQLITE_INSERT, rows)
 
     async def content_ids(self, details: Iterable[str]) -> dict[str, int]:
-        """The id of each bill content (stored once per distinct text), keyed by the text;
-        callers hold the bill counter's lock, so that no one adds the same content at once."""
-        by_digest = {hashlib.sha256(d.encode()).hexdigest(): d for d in details}
-        found = await self._content_ids(list(by_digest))
-        missing = [(k, v) for k, v in by_digest.items() if k not in found]
-        if missing:
-            if self.postgres:
-                await self.connection.copy_records_to_table(
-                    "bill_content", records=missing, columns=("digest", "detail")
-                )
-            else:
-                await self.connection.executemany(
-                    "INSERT INTO bill_content (digest, detail) VALUES (?, ?)", missing
-                )
-            found.update(await self._content_ids([k for k, _ in missing]))
-        return {by_digest[k]: v for k, v in found.items()}
-
-    async def _content_ids(self, digests: list[str]) -> dict[str, int]:
+        """Store each distinct bill content once and return its id, keyed by the text. The ids
+        are taken first (a sequence on PostgreSQL; under SQLite's write lock, after the
+        largest), so that the contents go in with one COPY."""
+        texts = list(dict.fromkeys(details))
+        if not texts:
+            return {}
         if self.postgres:
-            query = "SELECT digest, id FROM bill_content WHERE digest = ANY($1::text[])"
-            return {d: n for d, n in await self.fetch(query, digests)}
-        found: dict[str, int] = {}
-        for i in range(0, len(digests), 500):
-            chunk = digests[i : i + 500]
-            marks = ",".join("?" for _ in chunk)
-            query = f"SELECT digest, id FROM bill_content WHERE digest IN ({marks})"
-            found.update({d: n for d, n in await self.fetch(query, *chunk)})
-        return found
+            rows = await self.fetch(
+                "SELECT nextval(pg_get_serial_sequence('bill_content', 'id'))"
+                " FROM generate_series(1, $1)",
+                len(texts),
+            )
+            ids = [int(r[0]) for r in rows]
+            records = list(zip(ids, texts, strict=True))
+            await self.connection.copy_records_to_table(
+                "bill_content", records=records, columns=("id", "detail")
+            )
+        else:
+            top = (await self.fetch("SELECT COALESCE(MAX(id), 0) FROM bill_content"))[0][0]
+            ids = list(range(top + 1, top + 1 + len(texts)))
+            rows = list(zip(ids, texts, strict=True))
+            await self.connection.executemany(
+                "INSERT INTO bill_content (id, detail) VALUES (?, ?)", rows
+            )
+        return dict(zip(texts, ids, strict=True))
 
     async def accounts(
         self,
@@ -170,20 +166,27 @@ class Session:
             if only
             else ""
         )
-        # The use is summed per meter first (the grouped read of the month), then joined to
-        # the meters: one pass over the daily usage, one row per meter and register.
-        return await self.fetch(
+        # The use is summed per meter first (the grouped read of the month; grouped by
+        # register first so that PostgreSQL hashes a sequential scan rather than walk the
+        # (meter, register, day) index), then joined to the meters: one pass over the daily
+        # usage, one row per meter and register, by household.
+        rows = await self.fetch(
             "SELECT m.household, m.service, m.id, m.installed_on, m.removed_on, h.reference,"
             " h.persons, h.social, h.territory, u.register, u.used, u.estimated"
             " FROM meter m JOIN household h ON h.id = m.household LEFT JOIN ("
             "SELECT meter, register, CAST(SUM(consumption) AS BIGINT) AS used,"
             " COUNT(*) FILTER (WHERE quality = 'estimated') AS estimated FROM daily_usage"
-            f" WHERE day >= $1 AND day <= $2{scope} GROUP BY meter, register"
+            f" WHERE day >= $1 AND day <= $2{scope} GROUP BY register, meter"
             ") u ON u.meter = m.id"
             " WHERE (m.installed_on IS NULL OR m.installed_on <= $4)"
-            f" AND (m.removed_on IS NULL OR m.removed_on >= $3){only}",
+            f" AND (m.removed_on IS NULL OR m.removed_on >= $3){only}"
+            " ORDER BY m.household, m.service, m.id",
             *args,
         )
+        if self.postgres:
+            return rows
+        # SQLite hands dates back as text where it cannot tell the column's type.
+        return [(*r[:3], as_date(r[3]), as_date(r[4]), *r[5:]) for r in rows]
 
     async def meters(
         self, start: date, end: date, territory: str | None, household: int | None = None

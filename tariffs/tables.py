@@ -79,13 +79,12 @@ class BillCounter(Table):
 
 class BillContent(Table):
     """The priced content of a bill (lines, VAT and totals as JSON, amounts as strings), stored
-    once for all the bills that share it: households with the same tariff, span, status and
-    use get the very same bill. Immutable like the bills (an UPDATE trigger refuses changes);
-    unique by the SHA-256 of `detail`."""
+    once per run for all the bills that share it: households with the same tariff, span,
+    status and use get the very same bill. Immutable like the bills (an UPDATE trigger
+    refuses changes)."""
 
     id: Serial
 
-    digest = Varchar(length=64, unique=True)
     detail = Text()
 
 

@@ -29,7 +29,7 @@ class Household(Table, tablename="household", schema=None):
     )
 
 
-ID = "2026-11-29T14:41:16:009919"
+ID = "2026-11-29T15:06:42:115102"
 VERSION = "1.38.0"
 DESCRIPTION = "tariff versions, drafts, billing runs, bill counter, bill contents and bills"
 
@@ -37,6 +37,13 @@ DESCRIPTION = "tariff versions, drafts, billing runs, bill counter, bill content
 async def forwards():
     manager = MigrationManager(
         migration_id=ID, app_name="tariffs", description=DESCRIPTION
+    )
+
+    manager.add_table(
+        class_name="TariffDraft",
+        tablename="tariff_draft",
+        schema=None,
+        columns=None,
     )
 
     manager.add_table(
@@ -51,8 +58,8 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="TariffDraft",
-        tablename="tariff_draft",
+        class_name="BillCounter",
+        tablename="bill_counter",
         schema=None,
         columns=None,
     )
@@ -71,11 +78,176 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="BillCounter",
-        tablename="bill_counter",
+    manager.add_column(
+        table_class_name="TariffDraft",
+        tablename="tariff_draft",
+        column_name="service",
+        db_column_name="service",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 16,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
         schema=None,
-        columns=None,
+    )
+
+    manager.add_column(
+        table_class_name="TariffDraft",
+        tablename="tariff_draft",
+        column_name="territory",
+        db_column_name="territory",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TariffDraft",
+        tablename="tariff_draft",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TariffDraft",
+        tablename="tariff_draft",
+        column_name="valid_from",
+        db_column_name="valid_from",
+        column_class_name="Date",
+        column_class=Date,
+        params={
+            "default": DateNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TariffDraft",
+        tablename="tariff_draft",
+        column_name="toml",
+        db_column_name="toml",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TariffDraft",
+        tablename="tariff_draft",
+        column_name="author",
+        db_column_name="author",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 120,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TariffDraft",
+        tablename="tariff_draft",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="TariffDraft",
+        tablename="tariff_draft",
+        column_name="updated_at",
+        db_column_name="updated_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
     )
 
     manager.add_column(
@@ -880,18 +1052,17 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TariffDraft",
-        tablename="tariff_draft",
-        column_name="service",
-        db_column_name="service",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="BillCounter",
+        tablename="bill_counter",
+        column_name="year",
+        db_column_name="year",
+        column_class_name="Integer",
+        column_class=Integer,
         params={
-            "length": 16,
-            "default": "",
+            "default": 0,
             "null": False,
             "primary_key": False,
-            "unique": False,
+            "unique": True,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -902,143 +1073,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="TariffDraft",
-        tablename="tariff_draft",
-        column_name="territory",
-        db_column_name="territory",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="BillCounter",
+        tablename="bill_counter",
+        column_name="last_seq",
+        db_column_name="last_seq",
+        column_class_name="Integer",
+        column_class=Integer,
         params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TariffDraft",
-        tablename="tariff_draft",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TariffDraft",
-        tablename="tariff_draft",
-        column_name="valid_from",
-        db_column_name="valid_from",
-        column_class_name="Date",
-        column_class=Date,
-        params={
-            "default": DateNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TariffDraft",
-        tablename="tariff_draft",
-        column_name="toml",
-        db_column_name="toml",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TariffDraft",
-        tablename="tariff_draft",
-        column_name="author",
-        db_column_name="author",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 120,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TariffDraft",
-        tablename="tariff_draft",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="TariffDraft",
-        tablename="tariff_draft",
-        column_name="updated_at",
-        db_column_name="updated_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
+            "default": 0,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -1225,76 +1267,12 @@ async def forwards():
     manager.add_column(
         table_class_name="BillContent",
         tablename="bill_content",
-        column_name="digest",
-        db_column_name="digest",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="BillContent",
-        tablename="bill_content",
         column_name="detail",
         db_column_name="detail",
         column_class_name="Text",
         column_class=Text,
         params={
             "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="BillCounter",
-        tablename="bill_counter",
-        column_name="year",
-        db_column_name="year",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="BillCounter",
-        tablename="bill_counter",
-        column_name="last_seq",
-        db_column_name="last_seq",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
             "null": False,
             "primary_key": False,
             "unique": False,
