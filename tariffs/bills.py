@@ -58,25 +58,20 @@ class IssuedBill:
         return Decimal(self.total_cents).scaleb(-2)
 
 
-_COLUMNS = (
-    *Bill.all_columns(exclude=[Bill.cancels, Bill.replaces]),
-    Bill.cancels.number.as_alias("cancels_number"),
-    Bill.replaces.number.as_alias("replaces_number"),
-)
-
-
 async def _issued_bills(rows: list[dict[str, Any]]) -> list[IssuedBill]:
-    ids = {row["content"] for row in rows}
-    details = {
-        r["id"]: r["detail"]
-        for r in await BillContent.select(BillContent.id, BillContent.detail).where(
-            BillContent.id.is_in(list(ids) or [0])
-        )
-    }
-    return [_issued(row, details[row["content"]]) for row in rows]
+    """Bills with their contents, and the numbers of the bills they cancel or replace."""
+    ids = {row["content"] for row in rows} or {0}
+    found = BillContent.select(BillContent.id, BillContent.detail)
+    details = {r["id"]: r["detail"] for r in await found.where(BillContent.id.is_in(list(ids)))}
+    others = {row[k] for row in rows for k in ("cancels", "replaces") if row[k] is not None}
+    numbers = {}
+    if others:
+        query = Bill.select(Bill.id, Bill.number).where(Bill.id.is_in(list(others)))
+        numbers = {r["id"]: r["number"] for r in await query}
+    return [_issued(row, details[row["content"]], numbers) for row in rows]
 
 
-def _issued(row: dict[str, Any], detail: str) -> IssuedBill:
+def _issued(row: dict[str, Any], detail: str, numbers: dict[int, str]) -> IssuedBill:
     return IssuedBill(
         number=row["number"],
         kind=row["kind"],
@@ -98,14 +93,14 @@ def _issued(row: dict[str, Any], detail: str) -> IssuedBill:
         total_cents=row["total_cents"],
         detail=json.loads(detail),
         issued_at=row["issued_at"],
-        cancels=row["cancels_number"],
-        replaces=row["replaces_number"],
+        cancels=numbers.get(row["cancels"]),
+        replaces=numbers.get(row["replaces"]),
         reason=row["reason"],
     )
 
 
 async def get_bill(number: str) -> IssuedBill:
-    row = await Bill.select(*_COLUMNS).where(Bill.number == number).first()
+    row = await Bill.select().where(Bill.number == number).first()
     if row is None:
         raise BillNotFound(f"no bill {number}")
     return (await _issued_bills([row]))[0]
@@ -115,7 +110,7 @@ async def list_bills(
     *, period: str | None = None, household: int | None = None, service: str | None = None
 ) -> list[IssuedBill]:
     """Bills and credit notes in number order."""
-    query = Bill.select(*_COLUMNS).order_by(Bill.year).order_by(Bill.seq)
+    query = Bill.select().order_by(Bill.year).order_by(Bill.seq)
     if period is not None:
         query = query.where(Bill.period == period)
     if household is not None:
