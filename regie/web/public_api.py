@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
 from litestar.params import Parameter
 
@@ -109,9 +109,16 @@ def _decision(d: data.Decision) -> DecisionOut:
     )  # fmt: skip
 
 
+def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A JSON 404, as documented (the app's own 404 page is HTML)."""
+    detail = getattr(exc, "detail", "") or "not found"
+    return Response({"status_code": 404, "detail": detail}, status_code=404)
+
+
 class PublicApiController(Controller):
     path = "/api/public"
     tags = ["public"]  # noqa: RUF012 (Litestar's class attribute)
+    exception_handlers = {NotFoundException: not_found}  # noqa: RUF012
 
     @get("/committees", name="api-public-committees")
     async def committees(self) -> list[CommitteeOut]:
@@ -130,7 +137,7 @@ class PublicApiController(Controller):
         """Decided proposals, latest first, with their counts per college."""
         return [_decision(d) for d in await data.decisions()]
 
-    @get("/decisions/{proposal:int}", name="api-public-decision")
+    @get("/decisions/{proposal:int}", name="api-public-decision", raises=[NotFoundException])
     async def decision(self, proposal: int) -> DecisionOut:
         """One decision; proposals under way are not found."""
         found = await data.decisions(proposal=proposal)

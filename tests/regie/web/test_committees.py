@@ -108,9 +108,13 @@ async def make_committees(people) -> Committees:  # type: ignore[no-untyped-def]
     world.motion = await proposals.file_proposal(
         member, a, "free_motion", "Motion libre", body="Débattre.", now=NOW - timedelta(days=2)
     )
+    electricity = (EXAMPLES / "tarif_bleu_base.toml").read_text(encoding="utf-8")
+    next_year = f"valid_from = {today.year + 1}-01-01"
     world.other = await proposals.file_proposal(
-        ids[made["member_b"][0]], b, "free_motion", "Autre comité", now=NOW - timedelta(days=2)
-    )
+        ids[made["member_b"][0]], b, "tariff_change", "Autre comité",
+        tariff_text=re.sub(r"valid_from = \S+", next_year, electricity),
+        now=NOW - timedelta(days=2),
+    )  # fmt: skip
     # Joins after the tariff vote opened: sits in A, but may not vote on it.
     await service.add_member(
         a, ids[made["late_a"][0]], "users", starts_at=NOW - timedelta(hours=12), now=NOW
