@@ -72,6 +72,8 @@ def forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 
 
 def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if request.url.path.startswith("/api/"):
+        return Response({"status_code": 404, "detail": str(exc) or "Not Found"}, status_code=404)
     return Template(
         template_name="errors/not_found.html",
         context={"who": getattr(request.state, "identity", None), "csrf_token": "",
