@@ -20,7 +20,7 @@ from tariffs.tables import BillingRun
 
 log = logging.getLogger("tariffs.billing")
 
-BATCH = 5000
+BATCH = 10_000
 """Bills written per transaction: numbers are taken and bills written together, so that a
 failed transaction takes no number; large batches keep a run of 100,000 bills near a second."""
 

@@ -163,8 +163,12 @@ async def test_a_version_change_mid_period_splits_the_bill(db: str) -> None:
     await service.create_version(dearer, "T", origin="decision", decision_ref="D-2026-7")
     home = await household("A")
     await daily(await meter(home), *NOV, 200)
+    other = await household("B")  # the same use on two meters: the same bill
+    await daily(await meter(other), *NOV, 150)
+    await daily(await meter(other, serial="W-B-2", installed_on=NOV[0]), *NOV, 50)
     await bill_period("2026-11", now=NOW)
-    [bill] = await list_bills()
+    bill, same = await list_bills()
+    assert (same.detail, same.usage, same.days) == (bill.detail, bill.usage, bill.days)
     # 15 days at each price, 3 m³ each: 3 × 0.83 = 2.49 and 3 × 1.00 = 3.00; the standing
     # charge and the levies add up across the two parts (3.95, 1.98, 1.50).
     # VAT 5.5 % on 11.42 = 0.628 → 0.63; 10 % on 1.50 = 0.15. 12.92 + 0.78 = 13.70.
@@ -321,6 +325,17 @@ async def test_twenty_concurrent_runs_give_no_duplicate_and_no_gap(db: str) -> N
     assert await _numbers() == list(range(1, 41))
     rows = await Bill.select(Bill.household, Bill.number)
     assert len({r["household"] for r in rows}) == len({r["number"] for r in rows}) == 40
+
+
+async def test_concurrent_runs_on_any_engine_number_without_gaps(db: str) -> None:
+    from tariffs.billing import issue_run, plan_run
+
+    await _setup()
+    await _golden_households()
+    plans = [await plan_run("2026-11") for _ in range(3)]
+    reports = await asyncio.gather(*(issue_run(p, now=NOW, batch=2) for p in plans))
+    assert sorted(r.issued for r in reports)[-1] <= 6 and sum(r.issued for r in reports) == 6
+    assert await _numbers() == [1, 2, 3, 4, 5, 6]
 
 
 def test_billed_span_runs_from_first_installation_to_last_removal() -> None:
