@@ -104,21 +104,12 @@ async def _count_estimated_days(
 
 
 def bill_row(
-    bill: Pending,
-    year: int,
-    seq: int,
-    issued_at: datetime,
-    run: int | None,
-    content: int,
-    *,
-    replaces: int | None = None,
-    reason: str = "",
+    bill: Pending, year: int, seq: int, issued_at: datetime, run: int | None, content: int
 ) -> tuple[Any, ...]:
-    """The stored row of a pending bill, in the order of `store.BILL_COLUMNS`."""
+    """The stored row of a pending bill, in the order of `store.RUN_COLUMNS`."""
     return (
         bill_number(year, seq), year, seq, bill.household, bill.estimated_days, bill.usage,
-        bill.persons, bill.social, *bill.shared.columns, content, issued_at, run, None,
-        replaces, reason,
+        bill.persons, bill.social, *bill.shared.columns, content, issued_at, run,
     )  # fmt: skip
 
 

@@ -69,7 +69,7 @@ def sub_spans(start: date, end: date, boundaries: Iterable[date]) -> list[tuple[
 @dataclass(frozen=True, slots=True)
 class Shared:
     """What the bills of households priced alike have in common; `columns` are those of
-    `store.BILL_COLUMNS` from `kind` to `total_cents`, built once for all of them."""
+    `store.RUN_COLUMNS` from `service` to `total_cents`, built once for all of them."""
 
     service: str
     territory: str
@@ -320,7 +320,7 @@ def _shared(
     ids: tuple[int, ...],
 ) -> Shared:
     columns = (
-        "bill", kind, territory, period, first, last, (last - first).days + 1,
+        kind, territory, period, first, last, (last - first).days + 1,
         ",".join(map(str, ids)), priced.currency, priced.total_excl_vat_cents,
         priced.total_vat_cents, priced.total_cents,
     )  # fmt: skip

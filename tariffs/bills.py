@@ -175,11 +175,11 @@ async def amend_bill(
         credited = credit_detail(detail, original.number)
         contents = await db.content_ids([credited, new.priced.detail])
         credit = _credit_row(original, year, last + 1, issued_at, reason, contents[credited])
-        replacement = bill_row(
-            new, year, last + 2, issued_at, None, contents[new.priced.detail],
-            replaces=original.id, reason=reason,
+        replacement = (
+            *bill_row(new, year, last + 2, issued_at, None, contents[new.priced.detail]),
+            "bill", None, original.id, reason,
         )  # fmt: skip
-        await db.insert_bills([credit, replacement])
+        await db.insert_bills([credit, replacement], BILL_COLUMNS)
         await db.set_counter(year, last + 2)
     return await get_bill(credit[0]), await get_bill(replacement[0])
 

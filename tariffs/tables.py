@@ -103,7 +103,7 @@ class Bill(Table):
     year = Integer()
     seq = Integer()
     kind = Varchar(length=16, default="bill")  # bill | credit_note
-    household = ForeignKey(references=Household, on_delete=OnDelete.restrict)
+    household = ForeignKey(references=Household, on_delete=OnDelete.restrict, null=False)
     service = Varchar(length=16)
     territory = Varchar(length=64)
     period = Varchar(length=7)  # YYYY-MM
