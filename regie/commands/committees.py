@@ -195,6 +195,19 @@ def end_member(name: str, login: str, end: datetime | None) -> None:
     click.echo(f"{login} no longer sits in {name}")
 
 
+@committee.command("open-vote")
+@click.argument("proposal", type=int)
+@click.option("--until", "deadline", type=_WHEN, help="Deadline (default: the charter's duration).")
+def open_vote(proposal: int, deadline: datetime | None) -> None:
+    """Put PROPOSAL, on the agenda, to the vote: the members of this moment make its electorate."""
+    from committees.votes import open_vote as run
+
+    until = _run(
+        run(proposal, now=datetime.now(UTC), deadline=_aware(deadline) if deadline else None)
+    )
+    click.echo(f"vote on proposal {proposal} open until {until.astimezone(_zone()):%Y-%m-%d %H:%M}")
+
+
 @committee.command("deadlines")
 def deadlines() -> None:
     """Close the votes whose deadline passed and enact what they adopted (as the scheduler)."""
