@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
+from time import monotonic
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
@@ -135,11 +136,10 @@ class Dashboard:
 async def dashboard(info: CommitteeInfo, today: date) -> Dashboard:
     service, territory = info.service, info.territory
     start, end = last_twelve_months(today)
-    who = await usage.served(service, territory)
-    uses = await usage.household_uses(service, territory, start, end, who)
+    use = await usage.monthly(service, territory, usage.year_before(start), end)
+    uses = {u.household: u for u in use.over(12, 23)}  # the dashboard's year
     found = await tariff_service.version_in_force(service, territory, end)
-    repeated = usage.repeated_totals(uses.values(), who)
-    months = await usage.monthly_use(service, territory, usage.year_before(start), end, repeated)
+    months = use.month_totals()
     totals = {h: usage.shown_total(u.sums) for h, u in uses.items()}
     revenue, currency = await usage.revenue_cents(service, territory, start, end)
     before, _ = await usage.revenue_cents(
@@ -257,13 +257,23 @@ class Impact:
 
 
 async def impact_of(view: ProposalView, info: CommitteeInfo, today: date) -> Impact:
-    """The draft billed over the last twelve months of real use against the tariff in force."""
+    """The draft billed over the last twelve months of real use against the tariff in force;
+    kept a few minutes like the dashboard's sums (a proposal's text never changes)."""
+    key = (view.id, view.tariff_text, info.territory, today, await usage.fingerprint())
+    at = monotonic()
+    hit = usage.IMPACTS.get(key)
+    if hit is not None and at - hit[0] < usage.CACHE_SECONDS:
+        return hit[1]
     try:
         draft = tariff_service.read_text(view.tariff_text, f"proposal {view.id}")
         summary, _ = await draft_impact(draft, info.territory, today=today)
+        found = Impact(summary, None, draft.currency)
     except tariff_service.TariffError as exc:
-        return Impact(None, str(exc))
-    return Impact(summary, None, draft.currency)
+        found = Impact(None, str(exc))
+    for old in [k for k, (t, _) in usage.IMPACTS.items() if at - t >= usage.CACHE_SECONDS]:
+        del usage.IMPACTS[old]
+    usage.IMPACTS[key] = (at, found)
+    return found
 
 
 # -- public decisions ----------------------------------------------------------------------

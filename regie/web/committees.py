@@ -5,17 +5,18 @@ committees_proposals)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get
-from litestar.params import FromQuery
+from litestar.params import FromQuery, Parameter
 from litestar.response import Template
 
 from committees.lifecycle import Status
 from committees.proposals import list_proposals
 from metering.regulation import views as regulation_views
-from metering.regulation.service import local_today
+from metering.regulation.service import local_today, regie_zone
 from regie.core.accounts import Identity
 from regie.web import committee_data as data
 from regie.web import committees_charts as charts
@@ -27,6 +28,7 @@ from regie.web.security import identity_of, session_of
 
 TEMPLATE = "committees/committee.html"
 BLOCKS = ("queue", "proposals")
+QUEUE_PAGE = 25
 # The order proposals are listed in: what needs the members first.
 STATUS_ORDER = [Status.VOTING, Status.DEBATE, Status.DRAFT, Status.ADOPTED, Status.ENACTED,
                 Status.VETOED, Status.REJECTED, Status.NO_QUORUM]  # fmt: skip
@@ -38,6 +40,11 @@ def now() -> datetime:
 
 def today() -> date:
     return local_today(now())
+
+
+def local(moment: datetime) -> datetime:
+    """A stored moment (UTC) in the régie's time zone, as pages show it."""
+    return moment.astimezone(regie_zone())
 
 
 class NotSeated(Exception):
@@ -55,6 +62,19 @@ async def seat(request: Request[Any, Any, Any], committee: int) -> tuple[Identit
     if found is None:
         raise NotSeated()
     return who, found
+
+
+def queue_page(cases: list[Any], page_no: int) -> dict[str, Any]:
+    """One page of the queue, newest cases first, and the counts of the whole queue."""
+    cases = sorted(cases, key=lambda c: (c.opened_on, c.case), reverse=True)
+    pages = max(1, -(-len(cases) // QUEUE_PAGE))
+    page_no = min(page_no, pages)
+    counts = Counter((c.kind, c.status) for c in cases)
+    return {
+        "queue": cases[(page_no - 1) * QUEUE_PAGE : page_no * QUEUE_PAGE],
+        "queue_counts": sorted(counts.items()), "queue_total": len(cases),
+        "page_no": page_no, "pages": pages,
+    }  # fmt: skip
 
 
 def wanted(request: Request[Any, Any, Any], blocks: tuple[str, ...]) -> str | None:
@@ -89,21 +109,26 @@ class CommitteeController(Controller):
 
     @get("/{committee:int}", name="committee")
     async def committee(
-        self, request: Request[Any, Any, Any], committee: int, closed: FromQuery[bool] = False
+        self,
+        request: Request[Any, Any, Any],
+        committee: int,
+        closed: FromQuery[bool] = False,
+        page_no: Annotated[int, Parameter(query="page", ge=1, le=100_000)] = 1,
     ) -> Template:
         _, found = await seat(request, committee)
         info = found.committee
         block = wanted(request, BLOCKS)
         context: dict[str, Any] = {
-            "seat": found, "info": info, "closed": closed, "quantity": quantity,
+            "seat": found, "info": info, "closed": closed, "quantity": quantity, "local": local,
         }  # fmt: skip
         board = None
         if block in (None, "queue"):
             board = await data.dashboard(info, today())
-            context["queue"] = await regulation_views.committee_queue(
+            cases = await regulation_views.committee_queue(
                 info.territory, info.service, include_closed=closed,
                 bands=board.distribution.reached,
             )  # fmt: skip
+            context.update(queue_page(cases, page_no))
         if block in (None, "proposals"):
             found_proposals = await list_proposals(info.id)
             rank = {s.value: i for i, s in enumerate(STATUS_ORDER)}

@@ -129,8 +129,8 @@ class ProposalController(Controller):
         info = found.committee
         block = wanted(request, BLOCKS)
         context: dict[str, Any] = {
-            "seat": found, "info": info, "p": view, "now": base.now(), "done": "",
-            "error": "", "error_at": "", "form": {}, "impact": None, "figure": None,
+            "seat": found, "info": info, "p": view, "now": base.now(), "local": base.local,
+            "done": "", "error": "", "error_at": "", "form": {}, "impact": None, "figure": None,
         }  # fmt: skip
         if done in DONE:
             context["done"] = done

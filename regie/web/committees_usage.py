@@ -5,27 +5,25 @@ share, social households and revenue. Sums only: no name, address or reference i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
+from math import floor
+from time import monotonic
 from typing import Any
 
-from piccolo.query.functions.aggregate import Sum
+from piccolo.query.functions.aggregate import Max, Sum
 from piccolo.query.functions.datetime import Month, Year
 
 from metering.tables import DailyUsage, Meter
 from metering.units import BASE_UNITS
+from regie.tables import Household
 from tariffs.billing_plan import month_span
 from tariffs.engine import PricingError, conversion_factor
-from tariffs.impact import block_reached, last_twelve_months
 from tariffs.model import Tariff
 from tariffs.money import period_share, to_fraction
 from tariffs.pricer import tariff_uses
-from tariffs.tables import Bill
-
-NO_BLOCK = ""  # a tariff without blocks, or use it cannot price
-# Open data: a cell of fewer households gives no use, which could tell one household's.
-MIN_HOUSEHOLDS = 5
+from tariffs.tables import Bill, TariffVersion
 
 
 @dataclass(frozen=True)
@@ -62,34 +60,120 @@ async def served(service: str, territory: str) -> Served:
     return Served(homes, owner)
 
 
-def _of(service: str, territory: str, start: date, end: date) -> Any:
-    return (
-        (DailyUsage.meter.service == service)
-        & (DailyUsage.meter._.household._.territory == territory)
-        & (DailyUsage.day >= start)
-        & (DailyUsage.day <= end)
-    )
+@dataclass(frozen=True)
+class Monthly:
+    """The use of every household served, per calendar month (base units per meter register),
+    and the part of it estimated for days without readings."""
+
+    who: Served
+    spans: tuple[tuple[date, date], ...]  # whole months, oldest first
+    sums: dict[int, list[dict[str, int]]]  # household → per month → register → use
+    estimated: dict[int, list[dict[str, int]]]
+
+    def over(self, first: int, last: int) -> list[HouseholdUse]:
+        """Each household's use over months `first` to `last` (indexes, inclusive)."""
+        out = []
+        for home, (persons, social) in self.who.homes.items():
+            added: dict[str, int] = {}
+            for month in self.sums[home][first : last + 1]:
+                for register, use in month.items():
+                    added[register] = added.get(register, 0) + use
+            out.append(HouseholdUse(home, persons, social, added))
+        return out
+
+    def month_totals(self) -> list[MonthUse]:
+        """All households' use per month (a `total` beside named registers counted once)."""
+        totals = []
+        for i, (start, end) in enumerate(self.spans):
+            use = sum(shown_total(months[i]) for months in self.sums.values())
+            guessed = sum(
+                shown_total(self.estimated[h][i], named=_named(self.sums[h])) for h in self.sums
+            )
+            totals.append(MonthUse(start, end, use, guessed))
+        return totals
 
 
-async def household_uses(
-    service: str, territory: str, start: date, end: date, who: Served | None = None
-) -> dict[int, HouseholdUse]:
-    """Every household served, with its use from `start` to `end` (none: empty sums)."""
-    who = who or await served(service, territory)
-    out = {h: HouseholdUse(h, p, s, {}) for h, (p, s) in who.homes.items()}
+def _named(months: Iterable[Mapping[str, int]]) -> bool:
+    return any(r != "total" for month in months for r in month)
+
+
+# The monthly sums of a committee's households, kept a few minutes: reading a year of daily
+# usage of every household is the dashboard's cost, and whole past months rarely change. A
+# new usage row (a larger id) or a change of meters reads again; a usage row rewritten in
+# place (a late reading rolled up again) shows within CACHE_SECONDS.
+CACHE_SECONDS = 300.0
+_CACHE: dict[tuple[Any, ...], tuple[float, Monthly]] = {}
+IMPACTS: dict[tuple[Any, ...], tuple[float, Any]] = {}  # tariff drafts' impacts (committee_data)
+
+
+async def monthly(service: str, territory: str, start: date, end: date) -> Monthly:
+    """The use per household and month over the whole months from `start` to `end`."""
+    who = await served(service, territory)
+    key = (
+        service, territory, start, end, await fingerprint(),
+        hash(tuple(sorted(who.owner.items()))),
+    )  # fmt: skip
+    now = monotonic()
+    hit = _CACHE.get(key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return replace(hit[1], who=who)  # persons and social status as they are now
+    found = await _read_monthly(who, start, end)
+    for old in [k for k, (at, _) in _CACHE.items() if now - at >= CACHE_SECONDS]:
+        del _CACHE[old]
+    _CACHE[key] = (now, found)
+    return found
+
+
+async def fingerprint() -> tuple[Any, ...]:
+    """What changes when usage, meters or tariff versions are added (read by primary key)."""
+    found = []
+    for table in (DailyUsage, Meter, TariffVersion, Household):
+        row = await table.select(Max(table.id, alias="n")).first()
+        found.append((row or {}).get("n"))
+    return tuple(found)
+
+
+def forget() -> None:
+    """Empty the caches of monthly sums and impacts."""
+    _CACHE.clear()
+    IMPACTS.clear()
+
+
+async def _read_monthly(who: Served, start: date, end: date) -> Monthly:
+    """One grouped read of daily usage (by meter, register, quality and month) over the
+    whole months from `start` to `end`, through the meters' index."""
+    spans = tuple(months_back(end, months_between(start, end)))
+    index = {(s.year, s.month): i for i, (s, _) in enumerate(spans)}
+    sums: dict[int, list[dict[str, int]]] = {h: [{} for _ in spans] for h in who.homes}
+    estimated: dict[int, list[dict[str, int]]] = {h: [{} for _ in spans] for h in who.homes}
+    if not who.owner:
+        return Monthly(who, spans, sums, estimated)
     rows = (
         await DailyUsage.select(
-            DailyUsage.meter, DailyUsage.register, Sum(DailyUsage.consumption, alias="use")
+            DailyUsage.meter, DailyUsage.register, DailyUsage.quality,
+            Year(DailyUsage.day, alias="y"), Month(DailyUsage.day, alias="m"),
+            Sum(DailyUsage.consumption, alias="use"),
         )
-        .where(_of(service, territory, start, end))
-        .group_by(DailyUsage.meter, DailyUsage.register)
-    )
+        .where(
+            DailyUsage.meter.is_in(list(who.owner))
+            & (DailyUsage.day >= spans[0][0]) & (DailyUsage.day <= spans[-1][1])
+        )
+        .group_by(
+            DailyUsage.meter, DailyUsage.register, DailyUsage.quality,
+            Year(DailyUsage.day), Month(DailyUsage.day),
+        )
+    )  # fmt: skip
     for r in rows:
-        home = who.owner.get(int(r["meter"]))
-        if home is not None:
-            sums = out[home].sums
-            sums[r["register"]] = sums.get(r["register"], 0) + int(r["use"] or 0)
-    return out
+        home, month = who.owner[int(r["meter"])], index.get((int(r["y"]), int(r["m"])))
+        if month is None:
+            continue
+        use, register = int(r["use"] or 0), r["register"]
+        into = sums[home][month]
+        into[register] = into.get(register, 0) + use
+        if r["quality"] == "estimated":
+            guessed = estimated[home][month]
+            guessed[register] = guessed.get(register, 0) + use
+    return Monthly(who, spans, sums, estimated)
 
 
 def tariff_sums(tariff: Tariff, sums: Mapping[str, int]) -> tuple[int, ...]:
@@ -97,24 +181,41 @@ def tariff_sums(tariff: Tariff, sums: Mapping[str, int]) -> tuple[int, ...]:
     return tariff_uses(tariff, sums) if sums else (0,) * len(tariff.registers)
 
 
-def blocked_use(tariff: Tariff, uses: tuple[int, ...]) -> Fraction:
-    """The use the blocks price, in the tariff's unit."""
+def blocked_use(tariff: Tariff, uses: tuple[int, ...]) -> int:
+    """The use the blocks price, in base units (L, Wh)."""
     if tariff.block_register:
-        used = uses[tariff.registers.index(tariff.block_register)]
-    else:
-        used = sum(uses)
-    return Fraction(used) * conversion_factor(BASE_UNITS[tariff.service], tariff.unit)
+        return uses[tariff.registers.index(tariff.block_register)]
+    return sum(uses)
 
 
-def split_by_block(tariff: Tariff, used: Fraction, persons: int, share: Fraction) -> list[Fraction]:
-    """How much of `used` falls in each block (thresholds are cumulative from zero and
-    prorated by `share` of the tariff period, as bills prorate them)."""
-    parts, below = [], Fraction(0)
+def caps(tariff: Tariff, persons: int, share: Fraction) -> list[int | None]:
+    """Each block's threshold for `persons` over `share` of the tariff period (prorated as
+    bills prorate it), in whole base units rounded down: for a use in whole base units,
+    `use > cap` says exactly what the exact threshold says (tariffs.impact.block_reached)."""
+    factor = conversion_factor(tariff.unit, BASE_UNITS[tariff.service])
+    found: list[int | None] = []
     for block in tariff.blocks:
         threshold = block.threshold(persons)
-        top = used if threshold is None else max(below, to_fraction(threshold) * share)
-        parts.append(max(Fraction(0), min(used, top) - below))
-        below = max(below, top)
+        found.append(None if threshold is None else floor(to_fraction(threshold) * share * factor))
+    return found
+
+
+def reached_block(used: int, tops: list[int | None]) -> int:
+    """The index of the highest block that `used` reaches (the first for no use)."""
+    reached = 0
+    for i, top in enumerate(tops[:-1]):
+        if top is not None and used > top:
+            reached = i + 1
+    return reached
+
+
+def split_by_block(used: int, tops: list[int | None]) -> list[int]:
+    """How much of `used` falls in each block (thresholds are cumulative from zero)."""
+    parts, below = [], 0
+    for top in tops:
+        ceiling = used if top is None else max(below, top)
+        parts.append(max(0, min(used, ceiling) - below))
+        below = max(below, ceiling)
     return parts
 
 
@@ -123,7 +224,7 @@ class BlockRow:
     name: str
     households: int
     social: int
-    use: int  # base units of use falling in this block, all households together
+    use: int  # base units of use falling in this block, all households (to the L or Wh)
     use_of_households: int  # base units, all the use of the households reaching it
 
 
@@ -142,35 +243,30 @@ def distribute(
         return Distribution((), {}, 0)
     share = period_share(tariff.period, start, end)
     names = [b.name for b in tariff.blocks]
-    counts, social = dict.fromkeys(names, 0), dict.fromkeys(names, 0)
-    volume = dict.fromkeys(names, Fraction(0))
-    theirs = dict.fromkeys(names, 0)
+    counts, social = [0] * len(names), [0] * len(names)
+    volume, theirs = [0] * len(names), [0] * len(names)
     reached: dict[int, str] = {}
     unpriced = 0
-    base = BASE_UNITS[tariff.service]
+    tops: dict[int, list[int | None]] = {}  # per number of persons
     for home in uses:
         try:
             per_register = tariff_sums(tariff, home.sums)
         except PricingError:
             unpriced += 1
             continue
-        name = block_reached(tariff, per_register, base, home.persons, share)
-        reached[home.household] = name
-        counts[name] += 1
-        social[name] += home.social
-        theirs[name] += shown_total(home.sums)
+        if home.persons not in tops:
+            tops[home.persons] = caps(tariff, home.persons, share)
         used = blocked_use(tariff, per_register)
-        for block, part in zip(
-            names, split_by_block(tariff, used, home.persons, share), strict=True
-        ):
-            volume[block] += part
-    back = conversion_factor(tariff.unit, base)
-    # Rounded on the running sum, so that the blocks add up to the use exactly.
-    shares, running, shown = {}, Fraction(0), 0
-    for n in names:
-        running += volume[n] * back
-        shares[n], shown = round(running) - shown, round(running)
-    rows = tuple(BlockRow(n, counts[n], social[n], shares[n], theirs[n]) for n in names)
+        i = reached_block(used, tops[home.persons])
+        reached[home.household] = names[i]
+        counts[i] += 1
+        social[i] += home.social
+        theirs[i] += shown_total(home.sums)
+        for j, part in enumerate(split_by_block(used, tops[home.persons])):
+            volume[j] += part
+    rows = tuple(
+        BlockRow(n, counts[i], social[i], volume[i], theirs[i]) for i, n in enumerate(names)
+    )
     return Distribution(rows, reached, unpriced)
 
 
@@ -189,38 +285,6 @@ def months_back(end: date, count: int) -> list[tuple[date, date]]:
         spans.append(month_span(f"{year:04d}-{month:02d}"))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return spans[::-1]
-
-
-async def monthly_use(
-    service: str, territory: str, start: date, end: date, repeated: Iterable[int] = ()
-) -> list[MonthUse]:
-    """Use per calendar month from `start` to `end`. `repeated`: meters whose `total`
-    register repeats their other registers (left out of the sums, not to count twice)."""
-    spans = months_back(end, (end.year - start.year) * 12 + end.month - start.month + 1)
-    query = DailyUsage.select(
-        Year(DailyUsage.day, alias="y"),
-        Month(DailyUsage.day, alias="m"),
-        DailyUsage.quality,
-        Sum(DailyUsage.consumption, alias="use"),
-    ).where(_of(service, territory, start, end))
-    repeated = list(repeated)
-    if repeated:
-        query = query.where((DailyUsage.register != "total") | DailyUsage.meter.not_in(repeated))
-    rows = await query.group_by(Year(DailyUsage.day), Month(DailyUsage.day), DailyUsage.quality)
-    use: dict[tuple[int, int], list[int]] = {(s.year, s.month): [0, 0] for s, _ in spans}
-    for r in rows:
-        key = (int(r["y"]), int(r["m"]))
-        if key in use:
-            use[key][0] += int(r["use"] or 0)
-            if r["quality"] == "estimated":
-                use[key][1] += int(r["use"] or 0)
-    return [MonthUse(s, e, *use[(s.year, s.month)]) for s, e in spans]
-
-
-def repeated_totals(uses: Iterable[HouseholdUse], who: Served) -> list[int]:
-    """Households whose meters report a `total` beside named registers (see monthly_use)."""
-    homes = {u.household for u in uses if "total" in u.sums and len(u.sums) > 1}
-    return [m for m, h in who.owner.items() if h in homes]
 
 
 async def revenue_cents(service: str, territory: str, start: date, end: date) -> tuple[int, str]:
@@ -246,58 +310,14 @@ def months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
 
-def shown_total(sums: Mapping[str, int]) -> int:
-    """All the use of a household: a multi-register meter's `total` repeats the others."""
-    named = [v for r, v in sums.items() if r != "total"]
-    return sum(named) if named else sums.get("total", 0)
-
-
-@dataclass(frozen=True)
-class BlockMonth:
-    """One cell of the open data: the households of a block in a month and their use."""
-
-    service: str
-    territory: str
-    month: str  # YYYY-MM
-    block: str  # "" for a tariff without blocks
-    households: int  # households whose use reached this block (their highest)
-    use_of_households: int | None  # their use, base units (L, Wh); None: too few households
-    use_in_block: int | None  # all households' use priced in this block; None: too few
-
-
-async def block_months(service: str, territory: str, today: date) -> list[BlockMonth]:
-    """Households by block reached in each of the twelve whole months before this one, with
-    the tariff in force at each month's end, and their use."""
-    from tariffs.service import version_in_force
-
-    start, end = last_twelve_months(today)
-    who = await served(service, territory)
-    cells: list[BlockMonth] = []
-    for first, last in months_back(end, months_between(start, end)):
-        month = f"{first.year:04d}-{first.month:02d}"
-        uses = [
-            u
-            for u in (await household_uses(service, territory, first, last, who)).values()
-            if u.sums
-        ]
-        found = await version_in_force(service, territory, last)
-        tariff = found.tariff if found else None
-        spread = distribute(tariff, uses, first, last)
-        if not spread.blocks:
-            total = sum(shown_total(u.sums) for u in uses)
-            shown = total if len(uses) >= MIN_HOUSEHOLDS else None
-            cells.append(BlockMonth(service, territory, month, NO_BLOCK, len(uses), shown, shown))
-            continue
-        enough = len(uses) >= MIN_HOUSEHOLDS
-        for row in spread.blocks:
-            theirs = row.use_of_households if row.households >= MIN_HOUSEHOLDS else None
-            cells.append(
-                BlockMonth(
-                    service, territory, month, row.name, row.households, theirs,
-                    row.use if enough else None,
-                )
-            )  # fmt: skip
-    return cells
+def shown_total(sums: Mapping[str, int], named: bool | None = None) -> int:
+    """All the use of a household: a multi-register meter's `total` repeats the others
+    (`named`: whether the meter has named registers, when `sums` may not show them)."""
+    if named is None:
+        named = any(r != "total" for r in sums)
+    if named:
+        return sum(v for r, v in sums.items() if r != "total")
+    return sums.get("total", 0)
 
 
 def year_before(day: date) -> date:

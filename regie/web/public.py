@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get
@@ -22,8 +23,13 @@ from metering.units import BASE_UNITS
 from regie.web import committee_data as data
 from regie.web import committees_usage as usage
 from regie.web.render import page
+from tariffs.impact import last_twelve_months
+from tariffs.service import version_in_force
 
 LOG_PAGE = 50
+NO_BLOCK = ""  # a tariff without blocks
+# Open data: a cell of fewer households gives no use, which could tell one household's.
+MIN_HOUSEHOLDS = 5
 CSV_COLUMNS = (
     "service",
     "territory",
@@ -51,16 +57,58 @@ async def committees_with_members() -> list[dict[str, Any]]:
     return found
 
 
-async def open_data(committees: list[CommitteeInfo] | None = None) -> list[usage.BlockMonth]:
-    """Use per block and month for the service and territory of every committee."""
-    today = local_today(datetime.now(UTC))
-    cells: list[usage.BlockMonth] = []
-    for info in committees if committees is not None else await list_committees():
-        cells += await usage.block_months(info.service, info.territory, today)
+@dataclass(frozen=True)
+class BlockMonth:
+    """One cell of the open data: the households of a block in a month and their use."""
+
+    service: str
+    territory: str
+    month: str  # YYYY-MM
+    block: str  # "" for a tariff without blocks
+    households: int  # households whose use reached this block (their highest)
+    use_of_households: int | None  # their use, base units (L, Wh); None: too few households
+    use_in_block: int | None  # all households' use priced in this block; None: too few
+
+
+async def block_months(service: str, territory: str, today: date) -> list[BlockMonth]:
+    """Households by block reached in each of the twelve whole months before this one, with
+    the tariff in force at each month's end, and their use."""
+    start, end = last_twelve_months(today)
+    use = await usage.monthly(service, territory, start, end)
+    cells: list[BlockMonth] = []
+    for i, (first, last) in enumerate(use.spans):
+        month = f"{first.year:04d}-{first.month:02d}"
+        uses = [u for u in use.over(i, i) if u.sums]
+        found = await version_in_force(service, territory, last)
+        tariff = found.tariff if found else None
+        spread = usage.distribute(tariff, uses, first, last)
+        if not spread.blocks:
+            total = sum(usage.shown_total(u.sums) for u in uses)
+            shown = total if len(uses) >= MIN_HOUSEHOLDS else None
+            cells.append(BlockMonth(service, territory, month, NO_BLOCK, len(uses), shown, shown))
+            continue
+        enough = len(uses) >= MIN_HOUSEHOLDS
+        for row in spread.blocks:
+            theirs = row.use_of_households if row.households >= MIN_HOUSEHOLDS else None
+            cells.append(
+                BlockMonth(
+                    service, territory, month, row.name, row.households, theirs,
+                    row.use if enough else None,
+                )
+            )  # fmt: skip
     return cells
 
 
-def csv_text(cells: list[usage.BlockMonth]) -> str:
+async def open_data(committees: list[CommitteeInfo] | None = None) -> list[BlockMonth]:
+    """Use per block and month for the service and territory of every committee."""
+    today = local_today(datetime.now(UTC))
+    cells: list[BlockMonth] = []
+    for info in committees if committees is not None else await list_committees():
+        cells += await block_months(info.service, info.territory, today)
+    return cells
+
+
+def csv_text(cells: list[BlockMonth]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -124,7 +172,7 @@ class PublicController(Controller):
     async def data_page(self, request: Request[Any, Any, Any]) -> Template:
         return await page(
             request, "public/data.html", cells=await open_data(), columns=CSV_COLUMNS,
-            minimum=usage.MIN_HOUSEHOLDS, units=BASE_UNITS,
+            minimum=MIN_HOUSEHOLDS, units=BASE_UNITS,
         )  # fmt: skip
 
     @get("/public/data.csv", name="public-data-csv")

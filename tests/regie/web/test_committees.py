@@ -61,9 +61,11 @@ async def make_committees(people) -> Committees:  # type: ignore[no-untyped-def]
     from metering.tables import Meter
     from regie.core.accounts import create_account
     from regie.tables import Account, Household
+    from regie.web import committees_usage
     from tariffs import service as tariffs
     from tariffs.impact import last_twelve_months
 
+    committees_usage.forget()  # sums kept from an earlier test's database
     today = date.today()
     start, end = last_twelve_months(today)
     homes = {
@@ -387,3 +389,36 @@ def _days(world: Committees):  # type: ignore[no-untyped-def]
 def _between(html: str, start: str, end: str) -> str:
     i = html.index(start)
     return html[i : html.index(end, i)]
+
+
+async def test_the_queue_is_shown_page_by_page(client, people, world) -> None:  # type: ignore[no-untyped-def]
+    from metering.regulation.tables import RegulationCase
+
+    today = date.today()
+    await RegulationCase.insert(
+        *(
+            RegulationCase(
+                household=world.households["H-1"],
+                territory="lille",
+                service="water",
+                rule=f"night-{i}",
+                kind="night_flow",
+                opened_on=today - timedelta(days=40 - i),
+                last_active=today,
+                figures={},
+                volume=100,
+                created_at=NOW,
+            )
+            for i in range(30)
+        )
+    )
+    await english(client, people.member)
+    url = f"/committees/{world.a}"
+    first = (await client.get(url, headers={**HTMX, "HX-Target": "queue"})).text
+    assert first.count('<tr id="case-') == 25 and "Page 1 of 2 (31 cases)" in first
+    assert f'id="case-{world.case}"' in first  # the newest case first
+    assert f'href="{url}?page=2#queue"' in first
+    assert "Possible leak · Open : <strong>30</strong>" in first
+    second = (await client.get(f"{url}?page=2", headers={**HTMX, "HX-Target": "queue"})).text
+    assert second.count('<tr id="case-') == 6 and "Older cases" not in second
+    assert "Famille Martin" not in first + second and "H-1" not in first + second

@@ -128,7 +128,7 @@ async def test_the_chain_head_shown_is_the_logs_head(client, people, decided) ->
 
 
 async def test_open_data_csv_columns_and_cells(client, people, decided, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from regie.web import committees_usage
+    from regie.web import public
     from tariffs.impact import last_twelve_months
 
     response = await client.get("/public/data.csv")
@@ -149,7 +149,7 @@ async def test_open_data_csv_columns_and_cells(client, people, decided, monkeypa
     assert all(r[7] == "L" for r in water)
     # With a threshold of one household, the figures: H-1 (300 L a day) in Basistarief, H-2
     # (999 L a day) in Comforttarief; all use is shared between the blocks.
-    monkeypatch.setattr(committees_usage, "MIN_HOUSEHOLDS", 1)
+    monkeypatch.setattr(public, "MIN_HOUSEHOLDS", 1)
     rows = list(csv.reader(io.StringIO((await client.get("/public/data.csv")).text)))
     first = [r for r in rows[1:] if r[0] == "water" and r[2] == months[0]]
     days = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - start
