@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -129,7 +129,7 @@ class Account:
     registers or sub-spans)."""
 
     __slots__ = (
-        "estimated_days", "estimated_series", "meters", "persons", "reference", "social",
+        "estimated_days", "meters", "persons", "reference", "social",
         "sums", "territory",
     )  # fmt: skip
 
@@ -137,7 +137,6 @@ class Account:
         self.reference, self.persons, self.social, self.territory = row[5:9]
         self.meters: dict[int, tuple[date | None, date | None]] = {}  # installed, removed
         self.sums: list[dict[str, int]] = [{} for _ in range(spans)]  # per sub-span
-        self.estimated_series = 0  # (meter, register) series with estimated days
         self.estimated_days = 0
 
     def add(self, row: Row, span: int) -> None:
@@ -146,42 +145,45 @@ class Account:
         if register is not None:
             sums = self.sums[span]
             sums[register] = sums.get(register, 0) + used
-            if estimated:
-                self.estimated_series += 1
-                self.estimated_days += estimated
+            self.estimated_days += estimated or 0
 
 
-def plan_bills(
+def bill_chunks(
     period: str,
     start: date,
     end: date,
     spans: Sequence[tuple[date, date]],
     versions: dict[tuple[str, str], list[Version]],
     per_span: Sequence[Sequence[Row]],
-) -> tuple[list[Pending], list[Problem], list[tuple[int, list[int]]]]:
-    """The bills of `period` from the rows read for each sub-span (ordered by household and
-    service), the problems, and the bills whose estimated days must be counted again as
-    distinct days: (index in the bills, meters), where several series were estimated."""
-    biller = _Biller(period, start, end, spans, versions)
+    recounted: Mapping[tuple[int, str], int],
+    size: int = 500,
+) -> Iterator[tuple[list[Pending], list[Problem]]]:
+    """The bills of `period` and the problems, some `size` households at a time (so that a
+    billing run can write a chunk while it prices the next), from the rows read for each
+    sub-span, ordered by household and service. `recounted` holds the estimated days of
+    households where several series were estimated (each day counted once)."""
+    biller = _Biller(period, start, end, spans, versions, recounted)
     if len(spans) == 1:
         # The usual run: one row per household and service (one meter, one register) goes
         # straight to pricing; the others are gathered first.
-        for (home, kind), found in groupby(per_span[0], _household):
+        for n, ((home, kind), found) in enumerate(groupby(per_span[0], _household), 1):
             group = list(found)
             if len(group) > 1:
                 account = Account(group[0], 1)
                 for row in group:
                     account.add(row, 0)
                 biller.add_account(home, kind, account)
-                continue
-            (_, _, _, installed, removed, ref, persons, social, where, register, used,
-             estimated) = group[0]  # fmt: skip
-            first = start if installed is None or installed < start else installed
-            last = end if removed is None or removed > end else removed
-            if first <= last:
-                items = () if register is None else ((register, used),)
-                biller.add(home, kind, ref, persons, social, where, first, last, items,
-                           estimated or 0)  # fmt: skip
+            else:
+                (_, _, _, installed, removed, ref, persons, social, where, register, used,
+                 estimated) = group[0]  # fmt: skip
+                first = start if installed is None or installed < start else installed
+                last = end if removed is None or removed > end else removed
+                if first <= last:
+                    items = () if register is None else ((register, used),)
+                    biller.add(home, kind, ref, persons, social, where, first, last, items,
+                               estimated or 0)  # fmt: skip
+            if n % size == 0:
+                yield biller.take()
     else:
         accounts: dict[tuple[int, str], Account] = {}
         for i, rows in enumerate(per_span):
@@ -191,9 +193,22 @@ def plan_bills(
                 if gathered is None:
                     gathered = accounts[key] = Account(row, len(spans))
                 gathered.add(row, i)
-        for (home, kind), gathered in sorted(accounts.items()):
+        for n, ((home, kind), gathered) in enumerate(sorted(accounts.items()), 1):
             biller.add_account(home, kind, gathered)
-    return biller.bills, biller.problems, biller.recount
+            if n % size == 0:
+                yield biller.take()
+    yield biller.take()
+
+
+def to_recount(per_span: Iterable[Iterable[Row]]) -> dict[int, tuple[int, str]]:
+    """The meters of households with several estimated series (meters, registers or
+    sub-spans), whose estimated days must be counted as distinct days: meter → household."""
+    series: dict[tuple[int, str], list[int]] = {}
+    for rows in per_span:
+        for row in rows:
+            if row[11]:
+                series.setdefault((row[0], row[1]), []).append(row[2])
+    return {meter: key for key, meters in series.items() if len(meters) > 1 for meter in meters}
 
 
 _household = itemgetter(0, 1)
@@ -210,9 +225,11 @@ class _Biller:
         end: date,
         spans: Sequence[tuple[date, date]],
         versions: dict[tuple[str, str], list[Version]],
+        recounted: Mapping[tuple[int, str], int],
     ) -> None:
         self.period, self.start, self.end, self.spans = period, start, end, spans
         self.versions = versions
+        self.recounted = recounted
         self.pricer = Pricer()
         self.seen: dict[tuple[Any, ...], Shared] = {}
         self.shared: dict[tuple[Any, ...], Shared] = {}
@@ -220,7 +237,12 @@ class _Biller:
         self.traits: dict[int, tuple[bool, bool]] = {}
         self.bills: list[Pending] = []
         self.problems: list[Problem] = []
-        self.recount: list[tuple[int, list[int]]] = []
+
+    def take(self) -> tuple[list[Pending], list[Problem]]:
+        """The bills and problems so far, handed over."""
+        taken = self.bills, self.problems
+        self.bills, self.problems = [], []
+        return taken
 
     def add_account(self, home: int, kind: str, account: Account) -> None:
         span = billed_span(account.meters.values(), self.start, self.end)
@@ -234,13 +256,11 @@ class _Biller:
                 if use
             )
         items = tuple(_added(account.sums).items())
-        if account.estimated_series > 1:
-            self.recount.append((len(self.bills), list(account.meters)))
+        estimated = self.recounted.get((home, kind), account.estimated_days)
         ref, persons, social, where = (
             account.reference, account.persons, account.social, account.territory
         )  # fmt: skip
-        self.add(home, kind, ref, persons, social, where, *span, items,
-                 account.estimated_days, parts)  # fmt: skip
+        self.add(home, kind, ref, persons, social, where, *span, items, estimated, parts)
 
     def add(
         self,

@@ -12,8 +12,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from tariffs.billing import Pending, bill_number, bill_row, numbering_year, plan_run
+from tariffs.billing import plan_run
+from tariffs.billing_plan import Pending
 from tariffs.fast import money_text, to_json
+from tariffs.issuing import bill_number, bill_row, numbering_year
 from tariffs.service import TariffError
 from tariffs.store import BILL_COLUMNS, as_date, session
 from tariffs.tables import Bill, BillContent

@@ -74,14 +74,6 @@ class _Line:
     amount_add: int
     amount_div: int
 
-    def text(self, q: int, den: int) -> tuple[str, int]:
-        cents = (q * self.amount_mul + self.amount_add) // self.amount_div
-        steps = (2 * q * _MICRO + den) // (2 * den)  # six decimals, half-up
-        whole, rest = divmod(steps, _MICRO)
-        shown = f"{whole}.{rest:06d}".rstrip("0") if rest else str(whole)
-        euros, cent = divmod(cents, 100)  # q ≥ 0 and prices ≥ 0: never negative
-        return f"{self.head}{shown}{self.middle}{euros}.{cent:02d}{self.tail}", cents
-
 
 class CompiledTariff:
     """`tariff` over `share` of its period, for `persons` and `social`; uses are integers of
@@ -113,6 +105,13 @@ class CompiledTariff:
             quantity = plain(round_half_up(share, QUANTITY_SHOWN))
             text = f"{line.head}{quantity}{line.middle}{money_text(_cents(amount))}{line.tail}"
             self.standing.append((text, _cents(amount), line.rate))
+        # What every bill of this tariff starts from: the standing lines and their VAT bases.
+        self.standing_texts = [text for text, _, _ in self.standing]
+        self.standing_bases = [0] * len(self.rates)
+        self.standing_present = [False] * len(self.rates)
+        for _, cents, rate in self.standing:
+            self.standing_bases[rate] += cents
+            self.standing_present[rate] = True
         unit = tariff.unit
         self.blocks: list[tuple[int | None, _Line]] = []
         for block, upper in zip(tariff.blocks, uppers, strict=True):
@@ -140,14 +139,9 @@ class CompiledTariff:
         if any(u < 0 for u in uses):
             raise PricingError("negative use")
         den = self.den
-        qs = [u * self.per_input for u in uses]
+        per_input = self.per_input
+        qs = [u * per_input for u in uses]
         total = sum(qs)
-        texts = [s[0] for s in self.standing]
-        bases = [0] * len(self.rates)
-        present = [False] * len(self.rates)
-        for _, cents, rate in self.standing:
-            bases[rate] += cents
-            present[rate] = True
         priced_lines: list[tuple[_Line, int]] = []
         blocked = total if self.block_index is None else qs[self.block_index]
         lower = 0
@@ -162,9 +156,16 @@ class CompiledTariff:
                 priced_lines.append((line, qs[i]))
         if total > 0:
             priced_lines += [(line, total) for line in self.volumetric]
+        texts = self.standing_texts[:]
+        bases = self.standing_bases[:]
+        present = self.standing_present[:]
         for line, q in priced_lines:
-            text, cents = line.text(q, den)
-            texts.append(text)
+            cents = (q * line.amount_mul + line.amount_add) // line.amount_div
+            steps = (2 * q * _MICRO + den) // (2 * den)  # six decimals, half-up
+            whole, rest = divmod(steps, _MICRO)
+            shown = f"{whole}.{rest:06d}".rstrip("0") if rest else str(whole)
+            euros, cent = divmod(cents, 100)  # q ≥ 0 and prices ≥ 0: never negative
+            texts.append(f"{line.head}{shown}{line.middle}{euros}.{cent:02d}{line.tail}")
             bases[line.rate] += cents
             present[line.rate] = True
         vat_texts = []

@@ -4,6 +4,7 @@ draft, and billing runs."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Coroutine
 from datetime import date, datetime
@@ -264,14 +265,19 @@ def impact(
 @click.option("--territory", help="Only this territory (default: all).")
 def bill(period: str, territory: str | None) -> None:
     """Bill every household for a month from its daily usage; a re-run issues nothing twice."""
-    from tariffs.billing import issue_run, plan_run
+    from tariffs.billing import bill_period
 
-    async def run() -> Any:
-        plan = await plan_run(period, territory=territory)
-        with click.progressbar(length=len(plan.bills), label=f"billing {period}") as bar:
-            return await issue_run(plan, progress=bar.update)
+    with contextlib.ExitStack() as stack:
+        bars: list[Any] = []
 
-    report = _run(run())
+        def started(total: int) -> None:  # the bar's length is known once usage is read
+            bar = click.progressbar(length=total, label=f"billing {period}")
+            bars.append(stack.enter_context(bar))
+
+        def progress(done: int) -> None:
+            bars[0].update(done)
+
+        report = _run(bill_period(period, territory=territory, started=started, progress=progress))
     numbers = f" ({report.first_number} to {report.last_number})" if report.issued else ""
     click.echo(f"issued {report.issued} bills{numbers}; {report.already_billed} already billed")
     for problem in report.problems:

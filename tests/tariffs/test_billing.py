@@ -201,6 +201,7 @@ async def test_a_rerun_issues_nothing_twice(db: str) -> None:
 async def test_issued_bills_are_immutable(db: str) -> None:
     import tariffs.billing
     import tariffs.bills
+    import tariffs.issuing
     from tariffs.billing import bill_period
     from tariffs.bills import get_bill
     from tariffs.tables import Bill, BillContent
@@ -216,7 +217,7 @@ async def test_issued_bills_are_immutable(db: str) -> None:
         await BillContent.update({BillContent.detail: "{}"}, force=True)
     assert (await get_bill("2026-0000001")).total_cents == 1316
     # The services offer no way to change or delete a bill.
-    for module in (tariffs.billing, tariffs.bills):
+    for module in (tariffs.billing, tariffs.bills, tariffs.issuing):
         names = [n for n in dir(module) if n.startswith(("update", "delete", "edit", "set"))]
         assert names == []
 
@@ -258,12 +259,12 @@ async def _numbers() -> list[int]:
 async def test_numbers_stay_gapless_when_households_fail(
     db: str, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    import tariffs.billing
+    import tariffs.issuing
     from tariffs.billing import bill_period, issue_run, plan_run
 
     await _setup()
     homes = await _golden_households()
-    real = tariffs.billing.bill_row
+    real = tariffs.issuing.bill_row
 
     def failing(bill, *args, **kwargs):  # type: ignore[no-untyped-def]
         row = real(bill, *args, **kwargs)
@@ -275,13 +276,13 @@ async def test_numbers_stay_gapless_when_households_fail(
         # after the numbers of its batch were taken.
         return (*row[:3], 10**6, *row[4:])
 
-    monkeypatch.setattr(tariffs.billing, "bill_row", failing)
+    monkeypatch.setattr(tariffs.issuing, "bill_row", failing)
     report = await issue_run(await plan_run("2026-11"), now=NOW, batch=4)
     assert report.issued == 5
     assert [p.reference for p in report.problems] == ["G", "C"]
     assert "not issued" in str(report.problems[1])
     assert await _numbers() == [1, 2, 3, 4, 5]
-    monkeypatch.setattr(tariffs.billing, "bill_row", real)
+    monkeypatch.setattr(tariffs.issuing, "bill_row", real)
     report = await bill_period("2026-11", now=NOW)
     assert (report.issued, report.already_billed) == (1, 5)
     assert await _numbers() == [1, 2, 3, 4, 5, 6]
@@ -290,14 +291,14 @@ async def test_numbers_stay_gapless_when_households_fail(
 async def test_a_run_that_dies_half_way_leaves_no_gap(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tariffs.billing
+    import tariffs.issuing
     from tariffs.billing import bill_period, issue_run, plan_run
     from tariffs.tables import BillingRun
 
     await _setup()
     await _golden_households()
     calls = 0
-    real = tariffs.billing._issue
+    real = tariffs.issuing.issue
 
     async def dying(*args, **kwargs):  # type: ignore[no-untyped-def]
         nonlocal calls
@@ -306,12 +307,44 @@ async def test_a_run_that_dies_half_way_leaves_no_gap(
             raise ConnectionResetError("the database went away")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(tariffs.billing, "_issue", dying)
+    monkeypatch.setattr(tariffs.issuing, "issue", dying)
     with pytest.raises(ConnectionResetError):
         await issue_run(await plan_run("2026-11"), now=NOW, batch=2)
     assert await _numbers() == [1, 2]
     assert (await BillingRun.select(BillingRun.status).first()) == {"status": "failed"}
-    monkeypatch.setattr(tariffs.billing, "_issue", real)
+    monkeypatch.setattr(tariffs.issuing, "issue", real)
+    await bill_period("2026-11", now=NOW)
+    assert await _numbers() == [1, 2, 3, 4, 5, 6]
+
+
+async def test_pricing_that_fails_half_way_leaves_written_batches_gapless(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tariffs.billing
+    import tariffs.billing_plan
+    from tariffs.billing import bill_period
+    from tariffs.tables import BillingRun
+
+    await _setup()
+    await _golden_households()
+    real = tariffs.billing_plan._Biller.add
+    calls = 0
+
+    def add(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        if calls == 5:
+            raise RuntimeError("pricing broke")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(tariffs.billing, "BATCH", 2)
+    monkeypatch.setattr(tariffs.billing, "CHUNK", 1)
+    monkeypatch.setattr(tariffs.billing_plan._Biller, "add", add)
+    with pytest.raises(RuntimeError, match="pricing broke"):
+        await bill_period("2026-11", now=NOW)
+    assert await _numbers() == [1, 2, 3, 4]  # two batches of two, written before the failure
+    assert (await BillingRun.select(BillingRun.status).first()) == {"status": "failed"}
+    monkeypatch.setattr(tariffs.billing_plan._Biller, "add", real)
     await bill_period("2026-11", now=NOW)
     assert await _numbers() == [1, 2, 3, 4, 5, 6]
 
