@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from tariffs import service
+from tariffs import service, store
 from tariffs.billing_plan import (
     Pending,
     Problem,
@@ -33,7 +33,7 @@ BATCH = 10_000
 failed transaction takes no number; large batches keep a run of 100,000 bills near a second."""
 
 
-CHUNK = 500
+CHUNK = 200
 """Households priced between two turns of the event loop, in which the writer sends a batch."""
 
 
@@ -193,8 +193,24 @@ async def _issue_all(
     row = BillingRun(period=period, territory=territory, started_at=issued_at)
     await row.save()
     report = RunReport(row.id, period, territory, problems=problems)
-    writer = Writer(period, issued_at, row.id, problems, progress)
-    completed = False
+    async with store.connection() as connection:
+        writer = Writer(period, issued_at, row.id, problems, progress, connection)
+        completed = False
+        try:
+            await _write_all(batches, writer)
+            completed = True
+        finally:
+            report.issued = len(writer.seqs)
+            report.already_billed = writer.already_billed
+            if writer.seqs:
+                report.first_number = bill_number(year, min(writer.seqs))
+                report.last_number = bill_number(year, max(writer.seqs))
+            await _close_run(row.id, report, "done" if completed else "failed")
+    return report
+
+
+async def _write_all(batches: AsyncIterator[list[Pending]], writer: Writer) -> None:
+    """Each batch as it comes, while the next is made; one batch in flight at a time."""
     flight: asyncio.Task[None] | None = None
     try:
         async for chunk in batches:
@@ -203,7 +219,6 @@ async def _issue_all(
             flight = asyncio.create_task(writer.write(chunk))
         if flight is not None:
             await flight
-        completed = True
     finally:
         if flight is not None:
             # Pricing failed while a batch was being written: let that batch commit or roll
@@ -211,13 +226,6 @@ async def _issue_all(
             await asyncio.wait([flight])
             if not flight.cancelled():
                 flight.exception()  # retrieved: it was raised above, or the run failed anyway
-        report.issued = len(writer.seqs)
-        report.already_billed = writer.already_billed
-        if writer.seqs:
-            report.first_number = bill_number(year, min(writer.seqs))
-            report.last_number = bill_number(year, max(writer.seqs))
-        await _close_run(row.id, report, "done" if completed else "failed")
-    return report
 
 
 async def _close_run(run: int, report: RunReport, status: str) -> None:

@@ -41,6 +41,7 @@ async def issue(
     issued_at: datetime,
     run: int | None,
     stored: dict[str, int],
+    connection: Any = None,
 ) -> tuple[list[int], int, dict[str, int]]:
     """Number and write `bills` in one transaction, with the contents not `stored` yet;
     (sequence numbers, already billed, contents stored).
@@ -49,7 +50,7 @@ async def issue(
     numbers taken then see every run that finished before, and a failure anywhere rolls the
     numbers back with the bills (no gap)."""
     year = numbering_year(issued_at)
-    async with session(write=True) as db:
+    async with session(write=True, connection=connection) as db:
         last = await db.lock_counter(year)
         done = await db.billed(period, {b.household for b in bills})
         fresh = [b for b in bills if (b.household, b.service) not in done]
@@ -79,8 +80,10 @@ class Writer:
         run: int,
         problems: list[Problem],
         progress: Callable[[int], None] | None,
+        connection: Any = None,
     ) -> None:
         self.period, self.issued_at, self.run = period, issued_at, run
+        self.connection = connection  # store.connection(): one for every batch
         self.problems, self.progress = problems, progress
         self.contents: dict[str, int] = {}  # contents stored by this run
         self.seqs: list[int] = []
@@ -107,7 +110,7 @@ class Writer:
 
     async def _issue(self, bills: Sequence[Pending]) -> None:
         numbers, skipped, contents = await issue(
-            bills, self.period, self.issued_at, self.run, self.contents
+            bills, self.period, self.issued_at, self.run, self.contents, self.connection
         )
         self.seqs += numbers
         self.already_billed += skipped

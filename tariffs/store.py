@@ -246,9 +246,15 @@ class Session:
 
 
 @asynccontextmanager
-async def session(*, write: bool) -> AsyncIterator[Session]:
+async def session(*, write: bool, connection: Any = None) -> AsyncIterator[Session]:
     """A transaction: writers take SQLite's write lock at once (BEGIN IMMEDIATE), so that the
-    bill counter is read and advanced by one writer at a time."""
+    bill counter is read and advanced by one writer at a time. On PostgreSQL, `connection`
+    (from `connection()`) serves many transactions in turn; Piccolo's queries do not run
+    in such a transaction, only this module's."""
+    if connection is not None:
+        async with connection.transaction():
+            yield Session(connection, True)
+        return
     db = engine()
     postgres = db.engine_type == "postgres"
     if postgres:
@@ -258,3 +264,18 @@ async def session(*, write: bool) -> AsyncIterator[Session]:
         transaction = db.transaction(transaction_type=kind)
     async with transaction as txn:
         yield Session(txn.connection, postgres)
+
+
+@asynccontextmanager
+async def connection() -> AsyncIterator[Any]:
+    """One PostgreSQL connection for the transactions of a billing run's batches (opening one
+    per batch costs more than writing a small one); None on SQLite."""
+    db = engine()
+    if db.engine_type != "postgres":
+        yield None
+        return
+    opened = await db.get_new_connection()  # type: ignore[attr-defined]
+    try:
+        yield opened
+    finally:
+        await opened.close()
