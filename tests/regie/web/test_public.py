@@ -173,3 +173,19 @@ async def test_the_api_is_in_the_openapi_schema(client, people) -> None:  # type
 def _between(html: str, start: str, end: str) -> str:
     i = html.index(start)
     return html[i : html.index(end, i)]
+
+
+async def test_stored_text_renders_inert_on_public_pages(client, people, decided) -> None:  # type: ignore[no-untyped-def]
+    from committees import proposals, votes
+
+    evil = '<script>alert(1)</script><b hx-get="/logout" hx-trigger="load">x</b>'
+    member = decided.accounts[people.member]
+    filed = await proposals.file_proposal(
+        member, decided.a, "free_motion", f"Titre {evil}", body=evil, now=NOW
+    )
+    await votes.open_vote(filed, now=NOW, deadline=NOW + timedelta(hours=1))
+    await votes.close_vote(filed, now=NOW + timedelta(hours=2))
+    for url in ("/", "/public", f"/public/decisions/{filed}", "/public/log"):
+        html = (await client.get(url)).text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
+        assert "<script>alert" not in html and '<b hx-get="/logout"' not in html, url
