@@ -4,17 +4,13 @@ from piccolo.columns import (
     BigInt,
     Boolean,
     Date,
-    ForeignKey,
     Integer,
     Serial,
     Text,
     Timestamptz,
     Varchar,
 )
-from piccolo.columns.base import OnDelete
 from piccolo.table import Table
-
-from regie.tables import Household
 
 
 class TariffVersion(Table):
@@ -103,7 +99,7 @@ class Bill(Table):
     year = Integer()
     seq = Integer()
     kind = Varchar(length=16, default="bill")  # bill | credit_note
-    household = ForeignKey(references=Household, on_delete=OnDelete.restrict, null=False)
+    household = Integer()  # the Household billed (see below why not a foreign key)
     service = Varchar(length=16)
     territory = Varchar(length=64)
     period = Varchar(length=7)  # YYYY-MM
@@ -119,11 +115,13 @@ class Bill(Table):
     total_excl_vat_cents = BigInt()
     total_vat_cents = BigInt()
     total_cents = BigInt()
-    # The ids below are plain integers, not foreign keys: PostgreSQL checks each foreign key
-    # of each row inserted with a trigger (even a NULL one), which made a run of 100,000
-    # bills half as fast again. The rows they point to are written first, in the same or an
-    # earlier transaction (`tariffs.billing`, `tariffs.bills` are the only writers), and no
-    # bill, content or run is ever deleted.
+    # `household` and the ids below are plain integers, not foreign keys: PostgreSQL checks
+    # each foreign key of each row inserted with a trigger (even a NULL one), which made a
+    # run of 100,000 bills a third slower. The rows they point to exist before the bills:
+    # a run bills the households it has just read with their meters, and a household with
+    # meters cannot be deleted (meter.household is RESTRICT); contents, runs and corrected
+    # bills are written first, in the same or an earlier transaction (`tariffs.issuing`,
+    # `tariffs.bills` are the only writers); no bill, content or run is ever deleted.
     content = Integer()  # its BillContent
     issued_at = Timestamptz()
     run = Integer(null=True, default=None)  # the BillingRun that issued it

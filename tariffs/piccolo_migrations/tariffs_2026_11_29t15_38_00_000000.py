@@ -6,7 +6,7 @@ Raw SQL goes in a migration of its own: Piccolo runs `add_raw` before it creates
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine.finder import engine_finder
 
-ID = "2026-11-29T15:18:45:000000"
+ID = "2026-11-29T15:38:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "unique keys and immutability of tariff versions and bills"
 

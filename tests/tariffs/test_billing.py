@@ -272,9 +272,9 @@ async def test_numbers_stay_gapless_when_households_fail(
             return row
         if where == "python":
             raise RuntimeError("injected failure")
-        # A household that does not exist: the database refuses the row (foreign key),
-        # after the numbers of its batch were taken.
-        return (*row[:3], 10**6, *row[4:])
+        # A row without its use: the database refuses it (NOT NULL), after the numbers of
+        # its batch were taken.
+        return (*row[:5], None, *row[6:])
 
     monkeypatch.setattr(tariffs.issuing, "bill_row", failing)
     report = await issue_run(await plan_run("2026-11"), now=NOW, batch=4)
