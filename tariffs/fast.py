@@ -159,34 +159,42 @@ class CompiledTariff:
         texts = self.standing_texts[:]
         bases = self.standing_bases[:]
         present = self.standing_present[:]
+        shown_of: dict[int, str] = {}  # levies on the total share its quantity
         for line, q in priced_lines:
             cents = (q * line.amount_mul + line.amount_add) // line.amount_div
-            steps = (2 * q * _MICRO + den) // (2 * den)  # six decimals, half-up
-            whole, rest = divmod(steps, _MICRO)
-            shown = f"{whole}.{rest:06d}".rstrip("0") if rest else str(whole)
-            euros, cent = divmod(cents, 100)  # q ≥ 0 and prices ≥ 0: never negative
-            texts.append(f"{line.head}{shown}{line.middle}{euros}.{cent:02d}{line.tail}")
+            shown = shown_of.get(q)
+            if shown is None:
+                steps = (2 * q * _MICRO + den) // (2 * den)  # six decimals, half-up
+                whole, rest = divmod(steps, _MICRO)
+                shown = shown_of[q] = f"{whole}.{rest:06d}".rstrip("0") if rest else str(whole)
+            # Amounts here are never negative (quantities and prices are not): cents as
+            # money_text writes them, without its sign test.
+            texts.append(
+                f"{line.head}{shown}{line.middle}{cents // 100}.{cents % 100:02d}{line.tail}"
+            )
             bases[line.rate] += cents
             present[line.rate] = True
         vat_texts = []
         excl = sum(bases)
         vat_total = 0
-        for i, (shown, num, div) in enumerate(self.rates):
+        for i, (rate, num, div) in enumerate(self.rates):
             if present[i]:
                 base = bases[i]
                 # VAT on the sum of the rounded lines at this rate, half-up (money rule 3).
                 vat = (2 * base * num + 100 * div) // (200 * div)
                 vat_total += vat
                 vat_texts.append(
-                    f'{{"rate":"{shown}","base":"{money_text(base)}","amount":"{money_text(vat)}"}}'
+                    f'{{"rate":"{rate}","base":"{base // 100}.{base % 100:02d}",'
+                    f'"amount":"{vat // 100}.{vat % 100:02d}"}}'
                 )
-        total_cents = excl + vat_total
+        total = excl + vat_total
         detail = (
             f'{{"lines":[{",".join(texts)}],"vat":[{",".join(vat_texts)}],'
-            f'"total_excl_vat":"{money_text(excl)}","total_vat":"{money_text(vat_total)}",'
-            f'"total":"{money_text(total_cents)}"}}'
+            f'"total_excl_vat":"{excl // 100}.{excl % 100:02d}",'
+            f'"total_vat":"{vat_total // 100}.{vat_total % 100:02d}",'
+            f'"total":"{total // 100}.{total % 100:02d}"}}'
         )
-        return Priced(self.currency, excl, vat_total, total_cents, detail)
+        return Priced(self.currency, excl, vat_total, total, detail)
 
 
 def supports(tariff: Tariff) -> bool:
