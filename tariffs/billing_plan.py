@@ -120,8 +120,31 @@ class Problem:
 
 
 Row = tuple[Any, ...]
-"""A row of `store.Session.accounts`: household, service, meter, installed_on, removed_on,
+"""A row of a run (`join_usage`): household, service, meter, installed_on, removed_on,
 reference, persons, social, territory, register, used, estimated days."""
+
+
+def join_usage(meters: Sequence[Row], usage: Iterable[Row]) -> list[Row]:
+    """The rows of a run: each meter (as `store.Session.meters` reads it, by household) with
+    each register's use (`store.Session.usage`), or one row with register None and no use."""
+    single: dict[int, Row] = {}
+    several: dict[int, list[Row]] = {}
+    for row in usage:
+        meter = row[0]
+        if meter in single:
+            several.setdefault(meter, [single[meter]]).append(row)
+        else:
+            single[meter] = row
+    rows: list[Row] = []
+    for row in meters:
+        use = single.get(row[2])
+        if use is None:
+            rows.append((*row, None, 0, 0))
+        elif row[2] in several:
+            rows += [(*row, *each[1:]) for each in several[row[2]]]
+        else:
+            rows.append((*row, use[1], use[2], use[3]))
+    return rows
 
 
 class Account:

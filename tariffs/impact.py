@@ -157,7 +157,7 @@ async def draft_impact(
     homes: dict[int, tuple[str, int, bool, list[tuple[date | None, date | None]]]] = {}
     owner: dict[int, int] = {}
     async with session(write=False) as db:
-        for meter, home, kind, installed, removed, ref, persons, social, _ in await db.meters(
+        for home, kind, meter, installed, removed, ref, persons, social, _ in await db.meters(
             start, end, territory
         ):
             if kind != draft.service:
@@ -166,7 +166,7 @@ async def draft_impact(
             entry[3].append((as_date(installed), as_date(removed)))
             owner[int(meter)] = int(home)
         sums: dict[int, dict[str, int]] = {h: {} for h in homes}
-        for meter, register, consumption, _ in await db.usage(start, end, None):
+        for meter, register, consumption, _ in await db.usage(start, end, territory):
             if meter in owner:
                 into = sums[owner[meter]]
                 into[register] = into.get(register, 0) + consumption

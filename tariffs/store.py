@@ -45,6 +45,19 @@ def ints(values: Iterable[int]) -> str:
     return "(" + ",".join(str(int(v)) for v in values) + ")"
 
 
+def _scope(args: list[Any], territory: str | None, household: int | None) -> str:
+    """Conditions on `h` (household) for a territory and/or a household; their values go
+    to `args`."""
+    sql = ""
+    if territory is not None:
+        args.append(territory)
+        sql += f" AND h.territory = ${len(args)}"
+    if household is not None:
+        args.append(household)
+        sql += f" AND h.id = ${len(args)}"
+    return sql
+
+
 class Session:
     """One transaction's connection, with the few statements billing needs."""
 
@@ -144,91 +157,49 @@ class Session:
             )
         return dict(zip(texts, ids, strict=True))
 
-    async def accounts(
-        self,
-        first: date,
-        last: date,
-        start: date,
-        end: date,
-        territory: str | None,
-        household: int | None = None,
-    ) -> list[tuple[Any, ...]]:
-        """Meters in service on some day of `start`..`end` with their household and their use
-        over `first`..`last` per register, in one read: (household, service, meter,
-        installed_on, removed_on, reference, persons, social, territory, register, used,
-        estimated days); a meter with no use has one row with register None."""
-        args: list[Any] = [first, last, start, end]
-        only = ""
-        if territory is not None:
-            args.append(territory)
-            only += f" AND h.territory = ${len(args)}"
-        if household is not None:
-            args.append(household)
-            only += f" AND h.id = ${len(args)}"
-        scope = (
-            f" AND meter IN (SELECT m.id FROM meter m JOIN household h ON h.id = m.household"
-            f" WHERE TRUE{only})"
-            if only
-            else ""
-        )
-        # The use is summed per meter first (the grouped read of the month; grouped by
-        # register first so that PostgreSQL hashes a sequential scan rather than walk the
-        # (meter, register, day) index), then joined to the meters: one pass over the daily
-        # usage, one row per meter and register, by household.
-        rows = await self.fetch(
+    async def meters(
+        self, start: date, end: date, territory: str | None, household: int | None = None
+    ) -> Sequence[tuple[Any, ...]]:
+        """Meters in service on some day of `start`..`end`, with their household, by
+        household: (household, service, meter, installed_on, removed_on, reference, persons,
+        social, territory)."""
+        args: list[Any] = [start, end]
+        sql = (
             "SELECT m.household, m.service, m.id, m.installed_on, m.removed_on, h.reference,"
-            " h.persons, h.social, h.territory, u.register, u.used, u.estimated"
-            " FROM meter m JOIN household h ON h.id = m.household LEFT JOIN ("
-            "SELECT meter, register, CAST(SUM(consumption) AS BIGINT) AS used,"
-            " COUNT(*) FILTER (WHERE quality = 'estimated') AS estimated FROM daily_usage"
-            f" WHERE day >= $1 AND day <= $2{scope} GROUP BY register, meter"
-            ") u ON u.meter = m.id"
-            " WHERE (m.installed_on IS NULL OR m.installed_on <= $4)"
-            f" AND (m.removed_on IS NULL OR m.removed_on >= $3){only}"
-            " ORDER BY m.household, m.service, m.id",
-            *args,
+            " h.persons, h.social, h.territory"
+            " FROM meter m JOIN household h ON h.id = m.household"
+            " WHERE (m.installed_on IS NULL OR m.installed_on <= $2)"
+            " AND (m.removed_on IS NULL OR m.removed_on >= $1)"
         )
+        sql += _scope(args, territory, household)
+        rows = await self.fetch(sql + " ORDER BY m.household, m.service, m.id", *args)
         if self.postgres:
             return rows
         # SQLite hands dates back as text where it cannot tell the column's type.
         return [(*r[:3], as_date(r[3]), as_date(r[4]), *r[5:]) for r in rows]
 
-    async def meters(
-        self, start: date, end: date, territory: str | None, household: int | None = None
-    ) -> list[tuple[Any, ...]]:
-        """Meters in service on some day of `start`..`end`, with their household:
-        (meter, household, service, installed_on, removed_on, reference, persons, social,
-        territory)."""
-        sql = (
-            "SELECT m.id, m.household, m.service, m.installed_on, m.removed_on,"
-            " h.reference, h.persons, h.social, h.territory"
-            " FROM meter m JOIN household h ON h.id = m.household"
-            " WHERE (m.installed_on IS NULL OR m.installed_on <= $2)"
-            " AND (m.removed_on IS NULL OR m.removed_on >= $1)"
-        )
-        args: list[Any] = [start, end]
-        if territory is not None:
-            args.append(territory)
-            sql += f" AND h.territory = ${len(args)}"
-        if household is not None:
-            args.append(household)
-            sql += f" AND h.id = ${len(args)}"
-        return await self.fetch(sql, *args)
-
     async def usage(
-        self, start: date, end: date, meters: Sequence[int] | None
-    ) -> list[tuple[Any, ...]]:
-        """(meter, register, consumption, estimated days) summed over `start`..`end`, in one
-        grouped read; `meters` None reads every meter (a whole run)."""
-        only = "" if meters is None else f" AND meter IN {ints(meters)}"
+        self, start: date, end: date, territory: str | None = None, household: int | None = None
+    ) -> Sequence[tuple[Any, ...]]:
+        """(meter, register, consumption, estimated days) summed over `start`..`end`: the
+        grouped read of a run, one pass over the daily usage. Grouped by register first, so
+        that PostgreSQL hashes a sequential scan rather than walk the (meter, register, day)
+        index."""
+        args: list[Any] = [start, end]
+        scope = _scope(args, territory, household)
+        only = (
+            f" AND meter IN (SELECT m.id FROM meter m JOIN household h ON h.id = m.household"
+            f" WHERE TRUE{scope})"
+            if scope
+            else ""
+        )
         # CAST: PostgreSQL sums a bigint into a numeric (a Decimal in Python).
         return await self.fetch(
             "SELECT meter, register, CAST(SUM(consumption) AS BIGINT),"
             " COUNT(*) FILTER (WHERE quality = 'estimated')"
             f" FROM daily_usage WHERE day >= $1 AND day <= $2{only}"
-            " GROUP BY meter, register",
-            start,
-            end,
+            " GROUP BY register, meter",
+            *args,
         )
 
     async def estimated_days(
