@@ -217,8 +217,11 @@ class Pipeline:
         new = sorted(series.items())
         tail = self.tails.get(key)
         cached = tail.last_seen if tail else None
-        if cached == stored_last and (stored_last is None or new[0][0] > stored_last) and tail:
-            result = advance(tail.state, ((t, v) for t, (v, _, _) in new), rules, self.calendar)
+        points = ((t, v) for t, (v, _, _) in new)
+        if stored_last is None and tail is None:  # a series with nothing stored yet
+            result = advance(None, points, rules, self.calendar)
+        elif tail and cached == stored_last and (stored_last is None or new[0][0] > stored_last):
+            result = advance(tail.state, points, rules, self.calendar)
         else:
             stored = await tx.load_series(key, new[0][0], self._day_start_of)
             known = {p.ts for p in stored}

@@ -17,6 +17,7 @@ DayRow = tuple[int, str, date, int, str]
 RejectedRow = tuple[str, str, str, str, datetime]
 """topic, payload, reason, detail, received_at."""
 SeriesKey = tuple[int, str]
+READING_COLUMNS = ["meter", "register", "ts", "value", "quality", "flag", "received_at", "source"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ class _SQLiteTransaction:
     async def insert_readings(self, rows: Sequence[ReadingRow]) -> int:
         cursor = self.conn.executemany(
             "INSERT INTO reading (meter, register, ts, value, quality, flag, received_at, source)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # only new readings: see PostgresStore
             [(m, r, _sqlite_ts(t), v, q, f, str(rec), s) for m, r, t, v, q, f, rec, s in rows],
         )
         return cursor.rowcount
@@ -153,8 +154,8 @@ def _first_sqlite(conn: sqlite3.Connection, key: SeriesKey) -> str | None:
 
 
 class PostgresStore:
-    """An asyncpg connection; readings and days go through COPY into temporary tables, then one
-    INSERT … ON CONFLICT each, so that redelivered readings are skipped by the unique key."""
+    """An asyncpg connection: new readings go in by COPY; daily usage by COPY into a temporary
+    table, then one INSERT … ON CONFLICT DO UPDATE."""
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
@@ -165,9 +166,6 @@ class PostgresStore:
 
         conn = await asyncpg.connect(dsn)
         await conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS reading_in (meter int, register varchar(32),"
-            " ts timestamptz, value bigint, quality varchar(16), flag varchar(16),"
-            " received_at timestamptz, source varchar(16));"
             "CREATE TEMP TABLE IF NOT EXISTS day_in (meter int, register varchar(32), day date,"
             " consumption bigint, quality varchar(16));"
         )
@@ -239,16 +237,16 @@ class _PostgresTransaction:
         return [StoredPoint(int(r[0].timestamp()), r[1], r[2]) for r in rows]
 
     async def insert_readings(self, rows: Sequence[ReadingRow]) -> int:
-        await self.conn.execute("TRUNCATE reading_in")
+        # Straight COPY into the table: the batch holds only readings known to be new (later
+        # than the series' last stored one, or checked against the stored ones, under the
+        # meters' lock). The unique key still stands guard: a duplicate would abort the batch,
+        # unacknowledged, rather than store anything twice.
         await self.conn.copy_records_to_table(
-            "reading_in",
+            "reading",
             records=[(m, r, utc(t), v, q, f, rec, s) for m, r, t, v, q, f, rec, s in rows],
+            columns=READING_COLUMNS,
         )
-        status = await self.conn.execute(
-            "INSERT INTO reading (meter, register, ts, value, quality, flag, received_at, source)"
-            " SELECT * FROM reading_in ON CONFLICT DO NOTHING"
-        )
-        return int(status.rsplit(" ", 1)[-1])
+        return len(rows)
 
     async def upsert_days(self, rows: Sequence[DayRow]) -> None:
         await self.conn.execute("TRUNCATE day_in")
