@@ -171,6 +171,7 @@ async def draft_impact(
                 into = sums[owner[meter]]
                 into[register] = into.get(register, 0) + consumption
     pricer = Pricer()
+    now_in_force, proposal = [current], [proposed]  # built once, not per household
     impacts, problems = [], []
     for home, (ref, persons, social, meters) in sorted(homes.items()):
         span = billed_span(meters, start, end)
@@ -180,8 +181,8 @@ async def draft_impact(
             draft.service, persons, social, span[0], span[1], ((start, tuple(sums[home].items())),)
         )
         try:
-            now, _ = pricer.price([current], use)
-            then, _ = pricer.price([proposed], use)
+            now, _ = pricer.price(now_in_force, use)
+            then, _ = pricer.price(proposal, use)
             share = period_share(current.tariff.period, span[0], span[1])
             reached = block_reached(
                 current.tariff, tariff_uses(current.tariff, sums[home]), base, persons, share
