@@ -30,10 +30,9 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-# Operations whose schema is known to be short of what they answer: expected to fail on a
-# conformance check only (never on a server error), and strict, so that the fix shows.
-# Operations whose documented answers the app does not meet yet, with why (an xfail that must
-# fail: when the gap is closed, the test says so). None at the moment.
+# Operations whose documented answers the app does not meet yet, with why: expected to fail
+# on a conformance check only (never on a server error), and strict, so that the fix shows.
+# None at the moment.
 KNOWN_GAPS: dict[str, str] = {}
 
 
