@@ -82,14 +82,18 @@ class Monthly:
         return out
 
     def month_totals(self) -> list[MonthUse]:
-        """All households' use per month (a `total` beside named registers counted once)."""
+        """All households' use per month (a `total` beside named registers counted once);
+        computed once per cached `Monthly`, since it depends on nothing else."""
+        cached: list[MonthUse] | None = self.__dict__.get("_month_totals")
+        if cached is not None:
+            return cached
+        named = {h: _named(months) for h, months in self.sums.items()}  # once per household
         totals = []
         for i, (start, end) in enumerate(self.spans):
             use = sum(shown_total(months[i]) for months in self.sums.values())
-            guessed = sum(
-                shown_total(self.estimated[h][i], named=_named(self.sums[h])) for h in self.sums
-            )
+            guessed = sum(shown_total(self.estimated[h][i], named=named[h]) for h in self.sums)
             totals.append(MonthUse(start, end, use, guessed))
+        object.__setattr__(self, "_month_totals", totals)  # frozen: a memo, not a change
         return totals
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +65,14 @@ def money(value: Decimal | int | None, cents: bool = False, currency: str = "EUR
 def number(value: Any, digits: int = 0) -> str:
     if value is None:
         return "—"
+    return _number(value, digits, current.get())
+
+
+@lru_cache(maxsize=16384)
+def _number(value: Any, digits: int, lang: str) -> str:
+    # Charts format hundreds of figures a page, and Babel parses its pattern at each call.
     pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=pattern, locale=BABEL_LOCALE[current.get()])
+    return format_decimal(value, format=pattern, locale=BABEL_LOCALE[lang])
 
 
 def percent(value: Any) -> str:
@@ -76,9 +82,14 @@ def percent(value: Any) -> str:
 def day(value: date | datetime | None, style: str = "medium") -> str:
     if value is None:
         return "—"
+    return _day(value, style, current.get())
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date | datetime, style: str, lang: str) -> str:
     if isinstance(value, datetime):
-        return format_datetime(value, format=style, locale=BABEL_LOCALE[current.get()])
-    return format_date(value, format=style, locale=BABEL_LOCALE[current.get()])
+        return format_datetime(value, format=style, locale=BABEL_LOCALE[lang])
+    return format_date(value, format=style, locale=BABEL_LOCALE[lang])
 
 
 FILTERS: dict[str, Callable[..., str]] = {
