@@ -24,7 +24,7 @@ from tariffs.billing_plan import (
 from tariffs.issuing import Writer, bill_number, numbering_year
 from tariffs.pricer import Version
 from tariffs.service import TariffError
-from tariffs.store import Session, session
+from tariffs.store import session
 from tariffs.tables import BillingRun
 
 log = logging.getLogger("tariffs.billing")
@@ -95,19 +95,14 @@ async def _gather(period: str, territory: str | None, household: int | None) -> 
     versions = await service.versions_until(end, territory)
     boundaries = {v.tariff.valid_from for found in versions.values() for v in found}
     spans = sub_spans(start, end, boundaries)
-    async with session(write=False) as db, store.connection() as spare:
-        # On PostgreSQL the meters are read on a connection of their own, while the first
-        # reads the usage (Piccolo would give a nested transaction the same connection).
-        other = db if spare is None else Session(spare, postgres=True)
-        if spare is not None:
+    async with session(write=False) as db:
+        if db.postgres:
             # The meters come sorted by household: enough memory to sort them at once.
-            await other.execute("SET work_mem = '64MB'")
-        # The month's usage and the meters, read at once on two connections (the first is
-        # the long read, the second takes a tenth of its time).
-        meters, first_usage = await asyncio.gather(
-            other.meters(start, end, territory, household),
-            db.usage(*spans[0], territory, household),
-        )
+            await db.execute("SET LOCAL work_mem = '64MB'")
+        # (Reading the meters while the usage is summed gains nothing: the sum already keeps
+        # both processors of the database busy.)
+        meters = await db.meters(start, end, territory, household)
+        first_usage = await db.usage(*spans[0], territory, household)
         per_span = [join_usage(meters, first_usage)]
         for first, last in spans[1:]:
             per_span.append(join_usage(meters, await db.usage(first, last, territory, household)))
