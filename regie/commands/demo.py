@@ -95,6 +95,7 @@ def demo(households: int, rate: float, port: int | None) -> None:
         f"régie demo ready in {time.monotonic() - began:.0f} s: "
         f"http://{settings.web.host}:{web_port}/  (Ctrl-C to stop)"
     )
+
     def stop_on_term(signum: int, frame: object) -> None:
         raise KeyboardInterrupt  # SIGTERM stops the children as Ctrl-C does
 
