@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from committees.tables import Elector, Notification, Proposal, Signature
+from metering.regulation import views as regulation_views
 from regie.settings import MailSettings, get_settings
 from regie.tables import Account
 
@@ -149,13 +150,42 @@ async def send_digest(now: datetime, settings: MailSettings | None = None) -> in
     for row in rows:
         if _address(row["account.login"]):
             by_account.setdefault(row["account"], []).append(row)
+    notices = await _regulation_items(now, by_account)
     messages = [_digest(items, settings) for items in by_account.values()]
     if not messages:
         return 0
     await asyncio.to_thread(_send, settings.url, messages)
-    sent = [row["id"] for items in by_account.values() for row in items]
-    await Notification.update({Notification.emailed_at: now}).where(Notification.id.is_in(sent))
+    sent = [row["id"] for items in by_account.values() for row in items if row.get("id")]
+    if sent:
+        await Notification.update({Notification.emailed_at: now}).where(Notification.id.is_in(sent))
+    await regulation_views.mark_emailed(notices, now)
     return len(messages)
+
+
+async def _regulation_items(
+    now: datetime, by_account: dict[int, list[dict[str, Any]]]
+) -> list[int]:
+    """Add the overconsumption messages (issue 5) to the digest of each account of their
+    household; returns the notices that will be sent."""
+    notices = [n for n in await regulation_views.pending_emails() if n.created_at <= now]
+    if not notices:
+        return []
+    homes = {n.household for n in notices}
+    accounts = await Account.select(
+        Account.id, Account.login, Account.name, Account.household
+    ).where(
+        Account.household.is_in(list(homes)) & (Account.active == True)  # noqa: E712
+    )
+    sent = []
+    for notice in notices:
+        for a in accounts:
+            if a["household"] == notice.household and _address(a["login"]):
+                by_account.setdefault(a["id"], []).append(
+                    {"id": None, "account": a["id"], "message": notice.message,
+                     "account.login": a["login"], "account.name": a["name"]}
+                )  # fmt: skip
+                sent.append(notice.id)
+    return sorted(set(sent))
 
 
 def _digest(items: list[dict[str, Any]], settings: MailSettings) -> EmailMessage:

@@ -149,3 +149,23 @@ def test_mail_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("REGIE_SMTP_URL", "smtps://u:p@mail.example.org")
     monkeypatch.setenv("REGIE_SMTP_FROM", "comites@example.org")
     assert MailSettings() == MailSettings("smtps://u:p@mail.example.org", "comites@example.org")
+
+
+async def test_the_digest_carries_overconsumption_messages(db: str, smtp: SmtpSink) -> None:
+    from metering.regulation.tables import RegulationNotice
+    from regie.core.accounts import create_account
+    from regie.tables import Household
+
+    home = Household(reference="R-1", name="Famille R", persons=2, territory="t")
+    await home.save()
+    await create_account("famille.r@example.org", "Famille R", household_ref="R-1")
+    await RegulationNotice(
+        household=home.id, kind="case_opened", message="Fuite probable : 3 nuits sans arrêt.",
+        created_at=OPEN,
+    ).save()  # fmt: skip
+    settings = MailSettings(url=f"smtp://127.0.0.1:{smtp.port}")
+    assert await send_digest(OPEN, settings) == 1
+    assert "Fuite probable" in smtp.messages[-1][2].get_content()
+    emailed = await RegulationNotice.select(RegulationNotice.emailed_at).first()
+    assert emailed is not None and emailed["emailed_at"] is not None
+    assert await send_digest(OPEN + timedelta(days=1), settings) == 0  # sent once
