@@ -15,7 +15,7 @@ from typing import Any
 from tariffs.billing import plan_run
 from tariffs.billing_plan import Pending
 from tariffs.fast import money_text, to_json
-from tariffs.issuing import bill_number, bill_row, numbering_year, run_tail
+from tariffs.issuing import bill_number, bill_row, numbering_year
 from tariffs.service import TariffError
 from tariffs.store import BILL_COLUMNS, as_date, session
 from tariffs.tables import Bill, BillContent
@@ -177,8 +177,8 @@ async def amend_bill(
         credited = credit_detail(detail, original.number)
         contents = await db.content_ids([credited, new.priced.detail])
         credit = _credit_row(original, year, last + 1, issued_at, reason, contents[credited])
-        tail = run_tail(new.shared, contents[new.priced.detail], issued_at, None)
-        replacement = (*bill_row(new, year, last + 2, tail), "bill", None, original.id, reason)
+        row = bill_row(new, year, last + 2, issued_at, None, contents[new.priced.detail])
+        replacement = (*row, "bill", None, original.id, reason)
         await db.insert_bills([credit, replacement], BILL_COLUMNS)
         await db.set_counter(year, last + 2)
     return await get_bill(credit[0]), await get_bill(replacement[0])

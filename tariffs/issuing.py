@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from regie.settings import get_settings
-from tariffs.billing_plan import Pending, Problem, Shared
+from tariffs.billing_plan import Pending, Problem
 from tariffs.store import session
 
 log = logging.getLogger("tariffs.billing")
@@ -25,18 +25,14 @@ def numbering_year(issued_at: datetime) -> int:
     return issued_at.astimezone(ZoneInfo(get_settings().timezone)).year
 
 
-def bill_row(bill: Pending, year: int, seq: int, tail: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The stored row of a pending bill, in the order of `store.RUN_COLUMNS`; `tail` is
-    `run_tail` of its shared part."""
+def bill_row(
+    bill: Pending, year: int, seq: int, issued_at: datetime, run: int | None, content: int
+) -> tuple[Any, ...]:
+    """The stored row of a pending bill, in the order of `store.RUN_COLUMNS`."""
     return (
         f"{year}-{seq:07d}", year, seq, bill.household, bill.estimated_days, bill.usage,
-        bill.persons, bill.social, *tail,
+        bill.persons, bill.social, *bill.shared.columns, content, issued_at, run,
     )  # fmt: skip
-
-
-def run_tail(shared: Shared, content: int, issued_at: datetime, run: int | None) -> tuple[Any, ...]:
-    """The columns of a bill that households priced alike share, in a run."""
-    return (*shared.columns, content, issued_at, run)
 
 
 async def issue(
@@ -59,14 +55,13 @@ async def issue(
         done = await db.billed(period, {b.household for b in bills})
         fresh = [b for b in bills if (b.household, b.service) not in done]
         # Each distinct content once (households priced alike share it).
-        shared = {id(b.shared): b.shared for b in fresh}
-        new = {s.priced.detail for s in shared.values()} - stored.keys()
+        new = {b.shared.priced.detail for b in fresh} - stored.keys()
         contents = await db.content_ids(new)
         ids = stored | contents if contents else stored
-        tails = {
-            key: run_tail(s, ids[s.priced.detail], issued_at, run) for key, s in shared.items()
-        }
-        rows = [bill_row(b, year, last + i, tails[id(b.shared)]) for i, b in enumerate(fresh, 1)]
+        rows = [
+            bill_row(b, year, last + i, issued_at, run, ids[b.shared.priced.detail])
+            for i, b in enumerate(fresh, 1)
+        ]
         await db.insert_bills(rows)
         if fresh:
             await db.set_counter(year, last + len(fresh))
