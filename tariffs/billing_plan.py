@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import groupby
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -235,6 +235,7 @@ def to_recount(per_span: Iterable[Iterable[Row]]) -> dict[int, tuple[int, str]]:
 
 
 _household = itemgetter(0, 1)
+_pending = partial(tuple.__new__, Pending)
 
 
 class _Biller:
@@ -257,7 +258,7 @@ class _Biller:
         self.seen: dict[tuple[Any, ...], Shared] = {}
         self.shared: dict[tuple[Any, ...], Shared] = {}
         self.texts: dict[tuple[tuple[str, int], ...], str] = {}
-        self.traits: dict[int, tuple[bool, bool]] = {}
+        self.contexts: dict[tuple[str, str], tuple[list[Version], bool, bool]] = {}
         self.bills: list[Pending] = []
         self.problems: list[Problem] = []
 
@@ -299,7 +300,10 @@ class _Biller:
         estimated_days: int,
         parts: tuple[tuple[date, tuple[tuple[str, int], ...]], ...] | None = None,
     ) -> None:
-        found = self.versions.get((kind, territory))
+        context = self.contexts.get((kind, territory))
+        if context is None:
+            context = self.contexts[(kind, territory)] = self._context(kind, territory)
+        found, per_person, has_social = context
         if not found:
             why = f"no {kind} tariff in force in {territory}"
             self.problems.append(Problem(ref, kind, why))
@@ -307,10 +311,7 @@ class _Biller:
         social = bool(social)
         # The bill depends on persons only through per-person thresholds and on the status
         # only through social prices: households alike in the rest share one bill.
-        alike = self.traits.get(id(found))
-        if alike is None:
-            alike = self.traits[id(found)] = _traits(found)
-        key = (id(found), first, last, persons if alike[0] else 0, social and alike[1], items)
+        key = (id(found), first, last, persons if per_person else 0, social and has_social, items)
         common = self.seen.get(key) if parts is None else None
         if common is None:
             try:
@@ -333,7 +334,16 @@ class _Biller:
         usage = self.texts.get(items)
         if usage is None:
             usage = self.texts[items] = usage_json(items)
-        self.bills.append(Pending(home, ref, estimated_days, usage, persons, social, common))
+        # (tuple.__new__: a NamedTuple's own constructor is three times slower.)
+        self.bills.append(_pending((home, ref, estimated_days, usage, persons, social, common)))
+
+    def _context(self, kind: str, territory: str) -> tuple[list[Version], bool, bool]:
+        """The versions of a service and territory, and whether any has per-person
+        thresholds, and social prices."""
+        found = self.versions.get((kind, territory), [])
+        per_person = any(v.tariff.per_person for v in found)
+        social = any(b.social_price is not None for v in found for b in v.tariff.blocks)
+        return found, per_person, social
 
 
 def usage_json(sums: Iterable[tuple[str, int]]) -> str:
@@ -344,13 +354,6 @@ def usage_json(sums: Iterable[tuple[str, int]]) -> str:
 @lru_cache(maxsize=256)
 def _quoted(name: str) -> str:
     return to_json(name)
-
-
-def _traits(found: Sequence[Version]) -> tuple[bool, bool]:
-    """Whether any of these versions has per-person thresholds, and social prices."""
-    per_person = any(v.tariff.per_person for v in found)
-    social = any(b.social_price is not None for v in found for b in v.tariff.blocks)
-    return per_person, social
 
 
 def _shared(

@@ -136,21 +136,28 @@ class CompiledTariff:
         """The bill of `uses` (per register of the tariff, in the input unit)."""
         if len(uses) != self.width:
             raise PricingError(f"expected {self.width} register uses, got {len(uses)}")
-        if any(u < 0 for u in uses):
+        if min(uses) < 0:
             raise PricingError("negative use")
         den = self.den
         per_input = self.per_input
-        qs = [u * per_input for u in uses]
-        total = sum(qs)
+        if self.width == 1:
+            total = uses[0] * per_input
+            qs = [total]
+        else:
+            qs = [u * per_input for u in uses]
+            total = sum(qs)
         priced_lines: list[tuple[_Line, int]] = []
         blocked = total if self.block_index is None else qs[self.block_index]
         lower = 0
         for upper, line in self.blocks:
-            q = (blocked if upper is None else min(blocked, upper)) - lower
+            if upper is None:
+                q = blocked - lower
+            else:
+                q = (blocked if blocked < upper else upper) - lower
+                if upper > lower:
+                    lower = upper
             if q > 0:
                 priced_lines.append((line, q))
-            if upper is not None:
-                lower = max(lower, upper)
         for i, line in self.register_lines:
             if qs[i] > 0:
                 priced_lines.append((line, qs[i]))
