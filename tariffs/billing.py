@@ -31,7 +31,7 @@ log = logging.getLogger("tariffs.billing")
 
 BATCH = 10_000
 """Bills written per transaction: numbers are taken and bills written together, so that a
-failed transaction takes no number; large batches keep a run of 100,000 bills near a second."""
+failed transaction takes no number; a run of 100,000 bills commits ten times."""
 
 
 CHUNK = 200
