@@ -19,15 +19,15 @@ INDEXES = [
     "CREATE UNIQUE INDEX tariff_version_decision ON tariff_version (decision_ref)"
     " WHERE decision_ref IS NOT NULL",
     # Re-running a period issues nothing twice: one original bill per household, service and
-    # period. Period first: the bills of a period, and the check of a batch of households,
-    # read a range of this one index. (Bill numbers are unique through `bill.number`, which
-    # holds the year and the sequence number.)
-    "CREATE UNIQUE INDEX bill_period_key ON bill (period, service, household)"
+    # period. Household first: a household's bills, and the check of a batch of consecutive
+    # households, read a range of this one index; every index costs a run of 100,000 bills
+    # a tenth of a second. (Bill numbers are unique through `bill.number`, which holds the
+    # year and the sequence number.)
+    "CREATE UNIQUE INDEX bill_period_key ON bill (household, service, period)"
     " WHERE kind = 'bill' AND replaces IS NULL",
     # A bill is cancelled by one credit note at most, and replaced by one bill at most.
     "CREATE UNIQUE INDEX bill_cancels_key ON bill (cancels) WHERE cancels IS NOT NULL",
     "CREATE UNIQUE INDEX bill_replaces_key ON bill (replaces) WHERE replaces IS NOT NULL",
-    "CREATE INDEX bill_household ON bill (household)",
 ]
 
 IMMUTABLE = {"tariff_version": VERSION_EDITED, "bill": BILL_EDITED, "bill_content": BILL_EDITED}
