@@ -4,9 +4,11 @@ force, each bill numbered without a gap in its year; a period is never billed tw
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -60,6 +62,32 @@ class RunReport:
     problems: list[Problem] = field(default_factory=list)
     first_number: str | None = None
     last_number: str | None = None
+
+
+_paused = 0  # runs under way with the cyclic garbage collector paused
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the duration of a run.
+
+    A run of 100,000 households allocates a few hundred thousand rows, bills and tuples,
+    none of them in a cycle: reference counting frees them all the same, but the cyclic
+    collector walks them again and again as they pile up, which measured a fifth of the
+    run (0.3 to 0.5 s of 2.7 s). It resumes when the last run under way ends, and only if
+    it was on."""
+    global _paused
+    if _paused == 0 and not gc.isenabled():
+        yield  # someone else turned it off: leave it so
+        return
+    _paused += 1
+    gc.disable()
+    try:
+        yield
+    finally:
+        _paused -= 1
+        if _paused == 0:
+            gc.enable()
 
 
 def _month(period: str) -> tuple[date, date]:
@@ -122,11 +150,12 @@ async def plan_run(
     """Price the bills of `period` (YYYY-MM) for every household with a meter in service
     during it (or one household); nothing is written. Households that cannot be priced
     (no tariff in force, registers the tariff does not know…) are listed as problems."""
-    gathered = await _gather(period, territory, household)
-    plan = RunPlan(period, territory, [])
-    for bills, problems in gathered.chunks(period):
-        plan.bills += bills
-        plan.problems += problems
+    with _without_cyclic_gc():
+        gathered = await _gather(period, territory, household)
+        plan = RunPlan(period, territory, [])
+        for bills, problems in gathered.chunks(period):
+            plan.bills += bills
+            plan.problems += problems
     return plan
 
 
@@ -147,7 +176,8 @@ async def issue_run(
             yield plan.bills[i : i + batch]
 
     problems = list(plan.problems)
-    return await _issue_all(plan.period, plan.territory, problems, batches(), now, progress)
+    with _without_cyclic_gc():
+        return await _issue_all(plan.period, plan.territory, problems, batches(), now, progress)
 
 
 async def bill_period(
@@ -162,6 +192,17 @@ async def bill_period(
     households and services to bill, `progress` the count of each batch written.
 
     Pricing and writing overlap: while the database writes a batch, the next is priced."""
+    with _without_cyclic_gc():
+        return await _bill_period(period, territory, now, progress, started)
+
+
+async def _bill_period(
+    period: str,
+    territory: str | None,
+    now: datetime | None,
+    progress: Callable[[int], None] | None,
+    started: Callable[[int], None] | None,
+) -> RunReport:
     gathered = await _gather(period, territory, None)
     if started is not None:
         started(gathered.households)

@@ -511,3 +511,22 @@ async def test_regie_bill_and_correct_bill(db: str) -> None:
     assert "credit note" in result.output and "(-13.16)" in result.output
     result = await asyncio.to_thread(_cli, "correct-bill", "nope", "--reason", "x")
     assert result.exit_code == 1 and "no bill nope" in result.output
+
+
+async def test_a_run_pauses_the_cyclic_collector_and_restores_it(db: str) -> None:
+    import gc
+
+    from tariffs.billing import bill_period
+
+    await _setup()
+    await _golden_households()
+    seen: list[bool] = []
+    assert gc.isenabled()
+    await bill_period("2026-11", now=NOW, started=lambda _: seen.append(gc.isenabled()))
+    assert seen == [False] and gc.isenabled()
+    gc.disable()  # turned off by someone else: left off
+    try:
+        await bill_period("2026-11", now=NOW)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
