@@ -18,6 +18,7 @@ from tariffs.billing_plan import (
     Problem,
     Row,
     bill_chunks,
+    household_of,
     join_usage,
     month_span,
     sub_spans,
@@ -115,7 +116,7 @@ class _Gathered:
     @property
     def households(self) -> int:
         """Households and services to bill (a count for progress bars)."""
-        return len({(row[0], row[1]) for rows in self.per_span for row in rows})
+        return len(dict.fromkeys(map(household_of, self.per_span[0]))) if self.per_span else 0
 
 
 async def _gather(period: str, territory: str | None, household: int | None) -> _Gathered:
@@ -131,11 +132,13 @@ async def _gather(period: str, territory: str | None, household: int | None) -> 
         # both processors of the database busy.)
         meters = await db.meters(start, end, territory, household)
         first_usage = await db.usage(*spans[0], territory, household)
-        per_span = [join_usage(meters, first_usage)]
+        estimated: dict[tuple[int, str], list[int]] = {}
+        per_span = [join_usage(meters, first_usage, estimated)]
         for first, last in spans[1:]:
-            per_span.append(join_usage(meters, await db.usage(first, last, territory, household)))
+            use = await db.usage(first, last, territory, household)
+            per_span.append(join_usage(meters, use, estimated))
         # Where several registers or meters of a household were estimated, a day counts once.
-        owner = to_recount(per_span)
+        owner = to_recount(estimated)
         days: dict[tuple[int, str], set[date]] = defaultdict(set)
         if owner:
             for meter, day in await db.estimated_days(start, end, sorted(owner)):

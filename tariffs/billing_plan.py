@@ -124,9 +124,12 @@ Row = tuple[Any, ...]
 reference, persons, social, territory, register, used, estimated days."""
 
 
-def join_usage(meters: Sequence[Row], usage: Iterable[Row]) -> list[Row]:
+def join_usage(
+    meters: Sequence[Row], usage: Iterable[Row], estimated: dict[tuple[int, str], list[int]]
+) -> list[Row]:
     """The rows of a run: each meter (as `store.Session.meters` reads it, by household) with
-    each register's use (`store.Session.usage`), or one row with register None and no use."""
+    each register's use (`store.Session.usage`), or one row with register None and no use.
+    The meters of each series with estimated days go to `estimated`, per household."""
     single: dict[int, Row] = {}
     several: dict[int, list[Row]] = {}
     for row in usage:
@@ -137,13 +140,15 @@ def join_usage(meters: Sequence[Row], usage: Iterable[Row]) -> list[Row]:
             single[meter] = row
     rows: list[Row] = []
     for row in meters:
-        use = single.get(row[2])
+        meter = row[2]
+        use = single.get(meter)
         if use is None:
             rows.append((*row, None, 0, 0))
-        elif row[2] in several:
-            rows += [(*row, *each[1:]) for each in several[row[2]]]
-        else:
-            rows.append((*row, use[1], use[2], use[3]))
+            continue
+        for each in several.get(meter, (use,)):
+            rows.append((*row, each[1], each[2], each[3]))
+            if each[3]:
+                estimated.setdefault((row[0], row[1]), []).append(meter)
     return rows
 
 
@@ -189,7 +194,7 @@ def bill_chunks(
     if len(spans) == 1:
         # The usual run: one row per household and service (one meter, one register) goes
         # straight to pricing; the others are gathered first.
-        for n, ((home, kind), found) in enumerate(groupby(per_span[0], _household), 1):
+        for n, ((home, kind), found) in enumerate(groupby(per_span[0], household_of), 1):
             group = list(found)
             if len(group) > 1:
                 account = Account(group[0], 1)
@@ -223,18 +228,14 @@ def bill_chunks(
     yield biller.take()
 
 
-def to_recount(per_span: Iterable[Iterable[Row]]) -> dict[int, tuple[int, str]]:
+def to_recount(estimated: Mapping[tuple[int, str], list[int]]) -> dict[int, tuple[int, str]]:
     """The meters of households with several estimated series (meters, registers or
     sub-spans), whose estimated days must be counted as distinct days: meter → household."""
-    series: dict[tuple[int, str], list[int]] = {}
-    for rows in per_span:
-        for row in rows:
-            if row[11]:
-                series.setdefault((row[0], row[1]), []).append(row[2])
-    return {meter: key for key, meters in series.items() if len(meters) > 1 for meter in meters}
+    return {meter: key for key, meters in estimated.items() if len(meters) > 1 for meter in meters}
 
 
-_household = itemgetter(0, 1)
+household_of = itemgetter(0, 1)
+"""The (household, service) of a row."""
 _pending = partial(tuple.__new__, Pending)
 
 
