@@ -35,28 +35,6 @@ def bill_row(
     )  # fmt: skip
 
 
-def copy_text(value: object) -> str:
-    """A value as PostgreSQL's COPY text format writes it."""
-    if value is None:
-        return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    text = str(value)  # dates and timestamps: ISO 8601, which PostgreSQL reads back
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
-        text = text.replace("\r", "\\r")
-    return text
-
-
-def bill_line(bill: Pending, year: int, seq: int, tail: str) -> str:
-    """`bill_row` as a line of COPY text (PostgreSQL): built a third faster than a row of
-    values that asyncpg encodes; `tail` is the text of the columns from `service` on."""
-    return (
-        f"{year}-{seq:07d}\t{year}\t{seq}\t{bill.household}\t{bill.estimated_days}\t"
-        f"{copy_text(bill.usage)}\t{bill.persons}\t{'t' if bill.social else 'f'}\t{tail}\n"
-    )
-
-
 async def issue(
     bills: Sequence[Pending],
     period: str,
@@ -64,7 +42,6 @@ async def issue(
     run: int | None,
     stored: dict[str, int],
     connection: Any = None,
-    tails: dict[tuple[int, int], str] | None = None,
 ) -> tuple[list[int], int, dict[str, int]]:
     """Number and write `bills` in one transaction, with the contents not `stored` yet;
     (sequence numbers, already billed, contents stored).
@@ -81,25 +58,11 @@ async def issue(
         new = {b.shared.priced.detail for b in fresh} - stored.keys()
         contents = await db.content_ids(new)
         ids = stored | contents if contents else stored
-        if db.postgres:
-            # The columns households priced alike share, as text once per run (keyed by the
-            # content id too: a batch that failed gave its contents ids that are void).
-            tails = {} if tails is None else tails
-            lines = []
-            for i, b in enumerate(fresh, 1):
-                content = ids[b.shared.priced.detail]
-                tail = tails.get((id(b.shared), content))
-                if tail is None:
-                    values = (*b.shared.columns, content, issued_at, run)
-                    tail = tails[(id(b.shared), content)] = "\t".join(map(copy_text, values))
-                lines.append(bill_line(b, year, last + i, tail))
-            await db.copy_bills("".join(lines))
-        else:
-            rows = [
-                bill_row(b, year, last + i, issued_at, run, ids[b.shared.priced.detail])
-                for i, b in enumerate(fresh, 1)
-            ]
-            await db.insert_bills(rows)
+        rows = [
+            bill_row(b, year, last + i, issued_at, run, ids[b.shared.priced.detail])
+            for i, b in enumerate(fresh, 1)
+        ]
+        await db.insert_bills(rows)
         if fresh:
             await db.set_counter(year, last + len(fresh))
     return [last + i for i in range(1, len(fresh) + 1)], len(bills) - len(fresh), contents
@@ -123,7 +86,6 @@ class Writer:
         self.connection = connection  # store.connection(): one for every batch
         self.problems, self.progress = problems, progress
         self.contents: dict[str, int] = {}  # contents stored by this run
-        self.tails: dict[tuple[int, int], str] = {}  # see `issue`
         self.seqs: list[int] = []
         self.already_billed = 0
 
@@ -148,9 +110,8 @@ class Writer:
 
     async def _issue(self, bills: Sequence[Pending]) -> None:
         numbers, skipped, contents = await issue(
-            bills, self.period, self.issued_at, self.run, self.contents, self.connection,
-            self.tails,
-        )  # fmt: skip
+            bills, self.period, self.issued_at, self.run, self.contents, self.connection
+        )
         self.seqs += numbers
         self.already_billed += skipped
         self.contents.update(contents)  # committed with the bills

@@ -7,7 +7,6 @@ taken under a lock, bulk writes of bills (COPY on PostgreSQL, executemany on SQL
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -130,14 +129,6 @@ class Session:
             marks = ", ".join("?" for _ in columns)
             sql = f"INSERT INTO bill ({', '.join(columns)}) VALUES ({marks})"
             await self.connection.executemany(sql, rows)
-
-    async def copy_bills(self, text: str) -> None:
-        """Bills as COPY text lines in the order of RUN_COLUMNS (PostgreSQL)."""
-        if text:
-            source = io.BytesIO(text.encode())
-            await self.connection.copy_to_table(
-                "bill", source=source, columns=RUN_COLUMNS, format="text"
-            )
 
     async def content_ids(self, details: Iterable[str]) -> dict[str, int]:
         """Store each distinct bill content once and return its id, keyed by the text. The ids

@@ -264,30 +264,25 @@ async def test_numbers_stay_gapless_when_households_fail(
 
     await _setup()
     homes = await _golden_households()
-    # PostgreSQL gets its bills as COPY text lines, SQLite as rows of values.
-    builder = "bill_line" if POSTGRES else "bill_row"
-    real = getattr(tariffs.issuing, builder)
+    real = tariffs.issuing.bill_row
 
     def failing(bill, *args, **kwargs):  # type: ignore[no-untyped-def]
-        built = real(bill, *args, **kwargs)
+        row = real(bill, *args, **kwargs)
         if bill.household != homes["C"]:
-            return built
+            return row
         if where == "python":
             raise RuntimeError("injected failure")
-        # A bill without its use: the database refuses it (NOT NULL), after the numbers of
+        # A row without its use: the database refuses it (NOT NULL), after the numbers of
         # its batch were taken.
-        if POSTGRES:
-            fields = built.split("\t")
-            return "\t".join([*fields[:5], "\\N", *fields[6:]])
-        return (*built[:5], None, *built[6:])
+        return (*row[:5], None, *row[6:])
 
-    monkeypatch.setattr(tariffs.issuing, builder, failing)
+    monkeypatch.setattr(tariffs.issuing, "bill_row", failing)
     report = await issue_run(await plan_run("2026-11"), now=NOW, batch=4)
     assert report.issued == 5
     assert [p.reference for p in report.problems] == ["G", "C"]
     assert "not issued" in str(report.problems[1])
     assert await _numbers() == [1, 2, 3, 4, 5]
-    monkeypatch.setattr(tariffs.issuing, builder, real)
+    monkeypatch.setattr(tariffs.issuing, "bill_row", real)
     report = await bill_period("2026-11", now=NOW)
     assert (report.issued, report.already_billed) == (1, 5)
     assert await _numbers() == [1, 2, 3, 4, 5, 6]
@@ -535,20 +530,3 @@ async def test_a_run_pauses_the_cyclic_collector_and_restores_it(db: str) -> Non
         assert not gc.isenabled()
     finally:
         gc.enable()
-
-
-async def test_text_that_copy_escapes_comes_back_as_written(db: str) -> None:
-    from tariffs import service
-    from tariffs.billing import bill_period
-    from tariffs.bills import list_bills
-    from tariffs.issuing import copy_text
-
-    assert copy_text("a\tb\\c\nd\re") == "a\\tb\\\\c\\nd\\re"
-    assert (copy_text(None), copy_text(True), copy_text(3)) == ("\\N", "t", "3")
-    odd = "Nord\tEst \\ Flandre\nmaritime"
-    await service.create_version(from_date("2024-01-01"), odd, origin="setup")
-    home = await household("A", territory=odd)
-    await daily(await meter(home), *NOV, 200)
-    await bill_period("2026-11", now=NOW)
-    [bill] = await list_bills()
-    assert (bill.territory, bill.total_cents) == (odd, 1316)
