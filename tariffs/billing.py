@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from tariffs import service, store
+from tariffs.biller import bill_chunks
 from tariffs.billing_plan import (
     Pending,
     Problem,
     Row,
-    bill_chunks,
     household_of,
     join_usage,
     month_span,

@@ -320,14 +320,14 @@ async def test_a_run_that_dies_half_way_leaves_no_gap(
 async def test_pricing_that_fails_half_way_leaves_written_batches_gapless(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import tariffs.biller
     import tariffs.billing
-    import tariffs.billing_plan
     from tariffs.billing import bill_period
     from tariffs.tables import BillingRun
 
     await _setup()
     await _golden_households()
-    real = tariffs.billing_plan._Biller.add
+    real = tariffs.biller._Biller.add
     calls = 0
 
     def add(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -339,12 +339,12 @@ async def test_pricing_that_fails_half_way_leaves_written_batches_gapless(
 
     monkeypatch.setattr(tariffs.billing, "BATCH", 2)
     monkeypatch.setattr(tariffs.billing, "CHUNK", 1)
-    monkeypatch.setattr(tariffs.billing_plan._Biller, "add", add)
+    monkeypatch.setattr(tariffs.biller._Biller, "add", add)
     with pytest.raises(RuntimeError, match="pricing broke"):
         await bill_period("2026-11", now=NOW)
     assert await _numbers() == [1, 2, 3, 4]  # two batches of two, written before the failure
     assert (await BillingRun.select(BillingRun.status).first()) == {"status": "failed"}
-    monkeypatch.setattr(tariffs.billing_plan._Biller, "add", real)
+    monkeypatch.setattr(tariffs.biller._Biller, "add", real)
     await bill_period("2026-11", now=NOW)
     assert await _numbers() == [1, 2, 3, 4, 5, 6]
 
