@@ -24,6 +24,7 @@ VOTE_CLOSED = "vote_closed"
 TARIFF_VERSION_CREATED = "tariff_version_created"
 RULE_SET_ADOPTED = "rule_set_adopted"  # an overconsumption rule set (regulation, issue 5)
 DECISION_ENACTED = "decision_enacted"
+EVALUATION_ANSWERED = "evaluation_answered"  # a scored questionnaire answered (no name)
 
 
 def iso(moment: datetime) -> str:

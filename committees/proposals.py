@@ -11,7 +11,7 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
-from committees import log, notify
+from committees import evaluation, log, notify
 from committees.chain import canonical_json
 from committees.charter import ProposalKind
 from committees.errors import NotFound, Refused
@@ -62,7 +62,8 @@ def _check_content(
 
     A tariff change carries a valid tariff file for the committee's service, effective on its
     valid_from; an overconsumption rule carries a rule set of the regulation issue, effective
-    on `effective_on` (or the day it is enacted). Other kinds carry no tariff."""
+    on `effective_on` (or the day it is enacted); an evaluation carries its scored
+    questionnaire (committees.evaluation). Other kinds carry no tariff."""
     if kind is not ProposalKind.TARIFF_CHANGE and tariff_text.strip():
         raise Refused("unexpected_tariff", "only a tariff change carries a tariff file")
     if kind is ProposalKind.OVERCONSUMPTION_RULE:
@@ -70,6 +71,12 @@ def _check_content(
             rule_file.parse(details, committee.service)
         except rule_file.RuleSetError as exc:
             raise Refused("invalid_rules", f"the rule set has problems: {exc}") from None
+    if kind is ProposalKind.EVALUATION:
+        try:
+            evaluation.parse(details)
+        except evaluation.QuestionnaireError as exc:
+            problem = f"the questionnaire has problems: {exc}"
+            raise Refused("invalid_questionnaire", problem) from None
     if kind is not ProposalKind.TARIFF_CHANGE:
         return effective_on
     tariff, problems = parse_tariff(tariff_text, "proposal")

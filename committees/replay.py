@@ -38,6 +38,7 @@ class State:
     last_cast: dict[tuple[int, int], int] = field(default_factory=dict)  # (proposal, ballot)
     closed: dict[int, str] = field(default_factory=dict)  # proposal → logged result
     versions: dict[int, int] = field(default_factory=dict)  # tariff version → entry seq
+    answers: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # last logged
 
 
 def _p(entry: log.StoredEntry, message: str) -> Problem:
@@ -164,6 +165,18 @@ async def _version(
     return []
 
 
+async def _answered(
+    e: log.StoredEntry, p: dict[str, Any], c: dict[str, Any], s: State
+) -> list[Problem]:
+    """An evaluation's answer: the stored row must be the last one logged for its id (checked
+    once the whole log is read, in verify)."""
+    answer = e.payload.get("answer")
+    if not isinstance(answer, int):
+        return [_p(e, "an answer entry without an answer id")]
+    s.answers[answer] = (e.seq, {"proposal": p["id"], **e.payload})
+    return []
+
+
 _CHECKS = {
     log.PROPOSAL_FILED: _filed,
     log.VOTE_OPENED: _opened,
@@ -171,4 +184,5 @@ _CHECKS = {
     log.VOTE_CLOSED: _closed,
     log.TARIFF_VERSION_CREATED: _version,
     log.RULE_SET_ADOPTED: _version,
+    log.EVALUATION_ANSWERED: _answered,
 }

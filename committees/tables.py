@@ -177,3 +177,15 @@ class Notification(Table):
     created_at = Timestamptz()
     read_at = Timestamptz(null=True, default=None)
     emailed_at = Timestamptz(null=True, default=None)
+
+
+class EvaluationAnswer(Table):
+    """A respondent's current answer to an evaluation's questionnaire: one per account and
+    proposal (unique index), replaced until the proposal is decided; each answer is logged."""
+
+    id: Serial
+    proposal = ForeignKey(references=Proposal, on_delete=OnDelete.restrict, null=False)
+    account = ForeignKey(references=Account, on_delete=OnDelete.restrict, null=False)
+    respondent = Varchar(length=32)  # the member's college, or "households"
+    scores = Text()  # JSON list, one score (or null) per criterion in order
+    answered_at = Timestamptz()

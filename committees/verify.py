@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ from committees import log
 from committees.chain import verify as verify_chain
 from committees.lifecycle import Status
 from committees.replay import Problem, State, check_entry
-from committees.tables import Committee, Proposal, Vote, VoteHistory
+from committees.tables import Committee, EvaluationAnswer, Proposal, Vote, VoteHistory
 
 __all__ = ["Problem", "Report", "verify_log"]
 
@@ -69,6 +70,7 @@ async def verify_log(published_head: str | None = None) -> Report:
     for entry in entries:
         problems.extend(await check_entry(entry, state))
     problems.extend(await _check_unlogged(state))
+    problems.extend(await _check_answers(state))
     problems.extend(await _check_tariff_versions(state))
     return Report(len(entries), entries[-1].hash if entries else "", tuple(problems))
 
@@ -114,6 +116,28 @@ async def _check_unlogged(state: State) -> list[Problem]:
         if p["status"] in decided and pid not in state.closed:
             problems.append(
                 Problem(None, "proposal", f"proposal {pid} is {p['status']} without a logged vote")
+            )
+    return problems
+
+
+async def _check_answers(state: State) -> list[Problem]:
+    """Every stored evaluation answer is the last one logged for its id, and every logged
+    answer is still stored."""
+    problems: list[Problem] = []
+    stored = {r["id"]: r for r in await EvaluationAnswer.select()}
+    for key in sorted(set(stored) | set(state.answers)):
+        row, (seq, logged) = stored.get(key), state.answers.get(key, (None, None))
+        if logged is None:
+            problems.append(Problem(None, "evaluation_answer", f"answer {key} was never logged"))
+        elif row is None:
+            problems.append(Problem(seq, log.EVALUATION_ANSWERED, f"answer {key} is deleted"))
+        elif (row["proposal"], row["respondent"], json.loads(row["scores"])) != (
+            logged["proposal"],
+            logged.get("respondent"),
+            logged.get("scores"),
+        ):
+            problems.append(
+                Problem(seq, log.EVALUATION_ANSWERED, f"answer {key} differs from the one logged")
             )
     return problems
 
