@@ -52,9 +52,12 @@ def outcome_payload(outcome: Outcome) -> dict[str, Any]:
     }
 
 
-async def open_vote(proposal: int, *, now: datetime, deadline: datetime | None = None) -> datetime:
+async def open_vote(
+    proposal: int, *, now: datetime, deadline: datetime | None = None, by: int | None = None
+) -> datetime:
     """Open the vote on a proposal of the agenda; only the members of this moment may vote
-    (issue 4): their list is frozen now, with their colleges. Returns the deadline."""
+    (issue 4): their list is frozen now, with their colleges. `by` is the member who opened
+    it from the app (logged; None from the command line). Returns the deadline."""
     async with writing():
         row = await locked_proposal(proposal)
         if row["status"] != Status.DEBATE:
@@ -64,6 +67,8 @@ async def open_vote(proposal: int, *, now: datetime, deadline: datetime | None =
         if until <= now:
             raise Refused("bad_deadline", "the deadline must be later than the opening")
         electorate = await members(info.id, now)
+        if by is not None and by not in {m.account for m in electorate}:
+            raise Refused("not_a_member", "only a member of the committee opens its votes")
         if electorate:
             await Elector.insert(
                 *(
@@ -79,10 +84,12 @@ async def open_vote(proposal: int, *, now: datetime, deadline: datetime | None =
             }
         ).where(Proposal.id == proposal)
         per_college = Counter(m.college for m in electorate)
-        payload = {
+        payload: dict[str, Any] = {
             "deadline": log.iso(until),
             "members": {c: per_college.get(c, 0) for c in info.charter.college_names},
         }
+        if by is not None:
+            payload["opened_by"] = by
         await log.append(log.VOTE_OPENED, payload, now, committee=info.id, proposal=proposal)
         await notify.tell_electors(proposal, notify.VOTE_OPENED, now)
     return until

@@ -22,6 +22,7 @@ from regie.web.api import HouseholdApiController
 from regie.web.auth import AuthController
 from regie.web.committees import CommitteeController
 from regie.web.committees_proposals import ProposalController
+from regie.web.evaluations import EvaluationController
 from regie.web.guards import NotAuthenticated, PermissionDenied
 from regie.web.households import HouseholdController
 from regie.web.operators import OperatorController
@@ -102,6 +103,7 @@ def controllers() -> list[Any]:
         PublicApiController,
         CommitteeController,
         ProposalController,
+        EvaluationController,
     ]
 
 

@@ -1,10 +1,12 @@
-"""A proposal as the committee's members see it: its text, the debate, the vote with its
-deadline (yes, no or abstain, changeable until the deadline), the turnout while the vote is
-open and the counts per college once closed (polled), and a tariff draft's impact. Every
-handler checks that the member sits in the committee and that the proposal is its own."""
+"""A proposal as the committee's members see it: its text, the debate, opening the vote, the
+vote with its deadline (yes, no or abstain, changeable until the deadline), the turnout while
+the vote is open and the counts per college once closed (polled), a tariff draft's impact and
+an evaluation's questionnaire with its summary. Every handler checks that the member sits in
+the committee and that the proposal is its own."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -13,7 +15,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
-from committees import proposals, votes
+from committees import evaluations, proposals, votes
 from committees.charter import ProposalKind
 from committees.errors import CommitteeError
 from committees.proposals import ProposalView
@@ -21,14 +23,16 @@ from regie.core.accounts import Identity
 from regie.web import committee_data as data
 from regie.web import committees as base
 from regie.web import committees_charts as charts
+from regie.web import evaluations as evaluation_pages
 from regie.web import i18n
 from regie.web.committees import NotSeated, not_seated, seat, wanted
 from regie.web.render import page
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 TEMPLATE = "committees/proposal.html"
-BLOCKS = ("debate", "vote", "tally", "impact")
-DONE = ("voted", "commented")
+BLOCKS = ("debate", "vote", "tally", "impact", "evaluation")
+DONE = ("voted", "commented", "opened", "answered")
+ANCHORS = {"vote": "voted", "debate": "commented", "opening": "opened", "evaluation": "answered"}
 MAX_COMMENT = 5000
 
 
@@ -50,6 +54,9 @@ def refusal(error: CommitteeError) -> str:
         "empty_comment": i18n.gettext("A comment needs some text."),
         "debate_closed": i18n.gettext("This proposal has been decided: the debate is closed."),
         "too_long": i18n.gettext("A comment has at most 5,000 characters."),
+        "not_on_agenda": i18n.gettext("Only a proposal on the agenda can be put to the vote."),
+        "bad_deadline": i18n.gettext("The deadline must be later than now."),
+        "bad_date": i18n.gettext("Give the deadline as a date and time."),
     }
     if error.reason in known:
         return known[error.reason]
@@ -91,6 +98,52 @@ class ProposalController(Controller):
         except CommitteeError as error:
             return await self._answer(request, who, found, view, "vote", error=refusal(error))
         return await self._answer(request, who, found, view, "vote")
+
+    @post("/{proposal:int}/open-vote", name="committee-open-vote", status_code=200)
+    async def open_vote(
+        self, request: Request[Any, Any, Any], committee: int, proposal: int, data: Form
+    ) -> Any:
+        """Put a proposal of the agenda to the vote: any member may, and the log names who."""
+        who, found = await seat(request, committee)
+        view = await self._proposal(committee, proposal)
+        text = data.get("deadline", "").strip()
+        try:
+            deadline = self._deadline(text)
+            await votes.open_vote(view.id, now=base.now(), deadline=deadline, by=who.id)
+        except CommitteeError as error:
+            return await self._answer(
+                request, who, found, view, "opening", error=refusal(error), form={"deadline": text}
+            )
+        return await self._answer(request, who, found, view, "opening")
+
+    @post("/{proposal:int}/evaluation", name="committee-evaluation", status_code=200)
+    async def evaluate(
+        self, request: Request[Any, Any, Any], committee: int, proposal: int, data: Form
+    ) -> Any:
+        """A member's answer to an evaluation's questionnaire."""
+        who, found = await seat(request, committee)
+        view = await self._proposal(committee, proposal)
+        if view.kind != ProposalKind.EVALUATION:
+            raise NotFoundException()
+        count = len(evaluations.questionnaire(view.details).criteria)
+        scores = evaluation_pages.scores_of(data, count)
+        try:
+            await evaluations.answer(who.id, view.id, scores, now=base.now())
+        except CommitteeError as error:
+            failure = evaluation_pages.refusal(error)
+            return await self._answer(request, who, found, view, "evaluation", error=failure)
+        return await self._answer(request, who, found, view, "evaluation")
+
+    @staticmethod
+    def _deadline(text: str) -> datetime | None:
+        """A deadline typed in the form (local time), or None for the charter's duration."""
+        if not text:
+            return None
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise CommitteeError("bad_date", f"not a date and time: {text!r}") from None
+        return moment if moment.tzinfo else moment.replace(tzinfo=base.regie_zone())
 
     @post("/{proposal:int}/comments", name="committee-comment", status_code=200)
     async def comment(
@@ -140,6 +193,8 @@ class ProposalController(Controller):
             context["ballot"] = await data.ballot_of(view.id, who.id)
         if block in (None, "tally"):
             context["tally"] = await data.tally_of(view, info)
+        if view.kind == ProposalKind.EVALUATION and block in (None, "evaluation"):
+            context.update(await evaluation_pages.evaluation_context(view, who.id))
         tariff = view.kind == ProposalKind.TARIFF_CHANGE
         if tariff and (block == "impact" or (block is None and impact)):
             found_impact = await data.impact_of(view, info, base.today())
@@ -160,7 +215,8 @@ class ProposalController(Controller):
     ) -> Any:
         """After a form: without HTMX, back to the page (303) or the page with the error
         (422); with HTMX, the block the form targets (200: htmx swaps only successes)."""
-        done = "voted" if anchor == "vote" else "commented"
+        done = ANCHORS[anchor]
+        anchor = "vote" if anchor == "opening" else anchor
         if not failure and wanted(request, BLOCKS) is None:
             target = f"/committees/{found.committee.id}/proposals/{view.id}?done={done}#{anchor}"
             return Redirect(target, status_code=303)

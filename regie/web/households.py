@@ -15,9 +15,10 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from committees import evaluation
 from committees import proposals as committee_proposals
 from committees.charter import ProposalKind
-from committees.errors import CommitteeError
+from committees.errors import CommitteeError, Refused
 from metering.regulation.cases import REPLY_REASONS, CaseNotFound, reply_to_case
 from metering.regulation.notices import opened_message
 from metering.regulation.rules import Kind
@@ -140,6 +141,17 @@ def case_text(case: Any, lang: str) -> str:
         return ""
 
 
+def questionnaire_of(form: dict[str, str]) -> dict[str, Any]:
+    """An evaluation's questionnaire from the filing form: its subject, its scale, and one
+    criterion per line of the text box (`label: question`)."""
+    try:
+        scale = form["scale"] or evaluation.DEFAULT_SCALE
+        found = evaluation.from_lines(form["subject"][:300], form["criteria"][:20000], scale)
+    except evaluation.QuestionnaireError as exc:
+        raise Refused("invalid_questionnaire", str(exc)) from None
+    return found.as_details()
+
+
 def refusal(error: CommitteeError) -> str:
     known = {
         "missing_title": i18n.gettext("A proposal needs a title."),
@@ -149,6 +161,10 @@ def refusal(error: CommitteeError) -> str:
         "already_signed": i18n.gettext("Your household has already co-signed this proposal."),
         "author_household": i18n.gettext("Your household filed this proposal: it counts."),
         "not_collecting": i18n.gettext("This proposal no longer gathers co-signatures."),
+        "invalid_questionnaire": i18n.gettext(
+            "An evaluation needs its subject and at least one criterion per line:"
+        )
+        + f" {error.message}",
     }
     if error.reason in known:
         return known[error.reason]
@@ -256,17 +272,19 @@ class HouseholdController(Controller):
     async def file(self, request: Request[Any, Any, Any], data: Form) -> Any:
         home = await household(request)
         who = require_household(request)
-        form = {k: data.get(k, "") for k in ("committee", "kind", "title", "body", "tariff")}
+        fields = ("committee", "kind", "title", "body", "tariff", "subject", "criteria", "scale")
+        form = {k: data.get(k, "") for k in fields}
         if not form["committee"].isdigit():
             return await self._answer(request, home, "filed", form=form,
                                       error=i18n.gettext("Choose a committee."))  # fmt: skip
         if int(form["committee"]) not in {c.id for c in await hd.committees_of(home)}:
             raise NotFoundException()
         try:
+            details = questionnaire_of(form) if form["kind"] == ProposalKind.EVALUATION else {}
             await committee_proposals.file_proposal(
                 who.id, int(form["committee"]), form["kind"], form["title"].strip()[:200],
                 body=form["body"][:20000], tariff_text=form["tariff"][:100000],
-                now=datetime.now(UTC),
+                details=details, now=datetime.now(UTC),
             )  # fmt: skip
         except CommitteeError as error:
             return await self._answer(request, home, "filed", form=form, error=refusal(error))

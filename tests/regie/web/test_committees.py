@@ -31,6 +31,7 @@ class Committees:
     tariff: int = 0  # A's tariff change, put to the vote
     motion: int = 0  # A's free motion, on the agenda
     other: int = 0  # B's proposal
+    evaluation: int = 0  # A's evaluation of a provider, on the agenda
     case: int = 0  # H-1's overconsumption case
     households: dict[str, int] = field(default_factory=dict)
 
@@ -110,6 +111,13 @@ async def make_committees(people) -> Committees:  # type: ignore[no-untyped-def]
     world.motion = await proposals.file_proposal(
         member, a, "free_motion", "Motion libre", body="Débattre.", now=NOW - timedelta(days=2)
     )
+    world.evaluation = await proposals.file_proposal(
+        member, a, "evaluation", "Évaluer la relève", now=NOW - timedelta(days=2),
+        details={"subject": "Prestataire de relève", "criteria": [
+            {"label": "Ponctualité", "question": "Les relevés sont-ils faits à temps ?"},
+            {"label": "Accueil"},
+        ]},
+    )  # fmt: skip
     electricity = (EXAMPLES / "tarif_bleu_base.toml").read_text(encoding="utf-8")
     next_year = f"valid_from = {today.year + 1}-01-01"
     world.other = await proposals.file_proposal(

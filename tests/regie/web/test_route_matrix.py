@@ -84,6 +84,14 @@ def variants(
     w = o.world
     if path == "/household/proposals/{proposal:int}/sign":  # a proposal under way
         return [({"proposal": w.tariff}, ANY)]
+    if path.startswith("/household/evaluations/"):  # committee A's evaluation (Lille's)
+        return [({"proposal": w.evaluation}, ANY), ({"proposal": w.tariff}, NOBODY)]
+    if path.endswith("/evaluation"):
+        return [
+            ({"committee": w.a, "proposal": w.evaluation}, frozenset({"member_a"})),
+            ({"committee": w.a, "proposal": w.tariff}, NOBODY),  # not an evaluation
+            ({"committee": w.b, "proposal": w.evaluation}, NOBODY),  # A's under B
+        ]
     table: dict[frozenset[str], list[tuple[Params | Factory, frozenset[str]]]] = {
         frozenset(): [({}, ANY)],
         frozenset({"committee"}): [
