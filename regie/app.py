@@ -27,6 +27,7 @@ from regie.web.guards import NotAuthenticated, PermissionDenied
 from regie.web.households import HouseholdController
 from regie.web.operators import OperatorController
 from regie.web.operators_billing import OperatorBillingController
+from regie.web.operators_costs import OperatorCostController
 from regie.web.operators_tariffs import OperatorTariffController
 from regie.web.public import PublicController
 from regie.web.public_api import PublicApiController
@@ -97,6 +98,7 @@ def controllers() -> list[Any]:
         OperatorController,
         OperatorTariffController,
         OperatorBillingController,
+        OperatorCostController,
         HouseholdController,
         HouseholdApiController,
         PublicController,

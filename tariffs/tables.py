@@ -128,3 +128,24 @@ class Bill(Table):
     cancels = Integer(null=True, default=None)  # a credit note: the bill it cancels
     replaces = Integer(null=True, default=None)  # a corrected bill: the bill it replaces
     reason = Text(default="")  # why a credit note or a replacement was issued
+
+
+class CostLine(Table):
+    """A line of the régie's costs (tariffs.costs): an amount excl. VAT for one service of one
+    territory over a span of days, recorded by an operator. Never edited: a mistaken line is
+    withdrawn (kept, with who withdrew it and when) and recorded again."""
+
+    id: Serial
+
+    service = Varchar(length=16)
+    territory = Varchar(length=64, index=True)
+    starts_on = Date()
+    ends_on = Date()  # the last day covered
+    category = Varchar(length=32)
+    label = Varchar(length=200)
+    amount_cents = BigInt()
+    currency = Varchar(length=3)
+    recorded_by = Varchar(length=200)
+    recorded_at = Timestamptz()
+    withdrawn_by = Varchar(length=200, null=True, default=None)
+    withdrawn_at = Timestamptz(null=True, default=None)

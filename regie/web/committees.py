@@ -25,6 +25,7 @@ from regie.web.charts import quantity
 from regie.web.guards import require_identity
 from regie.web.render import page
 from regie.web.security import identity_of, session_of
+from tariffs import costs_store
 
 TEMPLATE = "committees/committee.html"
 BLOCKS = ("queue", "proposals")
@@ -138,4 +139,7 @@ class CommitteeController(Controller):
             context["board"] = board
             context["histogram"] = charts.households_by_block(board.distribution.blocks)
             context["trend"] = charts.use_by_month(info.service, board.months, board.last_year)
+            context["costs"] = await costs_store.between(
+                info.service, info.territory, board.start, board.end
+            )
         return await page(request, TEMPLATE, block, **context)

@@ -208,7 +208,7 @@ async def test_the_dashboard_shows_blocks_totals_trend_and_no_personal_data(
     assert f"{total:,.1f} m³" in html
     assert "more than a year earlier" in html
     assert 'id="chart-trend"' in html
-    assert "costs are not recorded in régie yet" in html
+    assert "No cost recorded by the operators for these twelve months" in html
     # The queue: the case, without the household's name, address, reference or login.
     queue = _between(html, 'id="queue"', "</section>")
     assert f"#{world.case}" in queue and "Use above the threshold" in queue

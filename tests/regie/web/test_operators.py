@@ -22,7 +22,7 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "tariffs" / "examples"
 DUNKERQUE = EXAMPLES / "dunkerque_eco_solidaire.toml"
 HTMX = {"HX-Request": "true"}
 SAMPLE = {"reference": "H-1", "serial": "W-1", "draft_id": "1", "job_id": "nope",
-          "restriction": "1", "kind": "households"}  # fmt: skip
+          "restriction": "1", "kind": "households", "cost": "1"}  # fmt: skip
 
 
 def operator_routes() -> list[tuple[str, str]]:
@@ -460,3 +460,52 @@ async def test_dashboard_counts(client, people) -> None:  # type: ignore[no-unty
     page = await client.get("/operator")
     assert page.status_code == 200
     assert "/operator/import/households" in page.text and 'aria-current="page"' in page.text
+
+
+async def test_an_operator_records_and_withdraws_costs_the_committee_sees(client, people) -> None:  # type: ignore[no-untyped-def]
+    from regie.web import committees
+    from regie.web.committee_data import last_twelve_months
+    from tariffs import costs
+    from tariffs.tables import CostLine
+    from tests.regie.web.test_committees import english, make_committees
+
+    world = await make_committees(people)
+    client.cookies.set("regie_lang", "en")
+    token = await as_operator(client, people)
+    year = date.today().year
+    form = {
+        "csrf_token": token, "service": "water", "territory": "lille", "category": "staff",
+        "label": "Salaires", "starts_on": f"{year - 1}-01-01", "ends_on": f"{year + 1}-12-31",
+        "amount": "12.345",
+    }  # fmt: skip
+    refused = await client.post("/operator/costs", data=form)
+    assert refused.status_code == 422 and "at most two decimals" in refused.text
+    assert 'value="Salaires"' in refused.text  # the form is kept
+    assert await CostLine.count() == 0
+    recorded = await client.post(
+        "/operator/costs", data={**form, "amount": "1096000"}, follow_redirects=False
+    )
+    assert recorded.status_code == 303
+    mistake = await client.post(
+        "/operator/costs", data={**form, "amount": "9", "label": "Erreur"}, follow_redirects=False
+    )
+    assert mistake.status_code == 303
+    wrong = (await CostLine.select(CostLine.id).where(CostLine.label == "Erreur"))[0]["id"]
+    withdrawn = await client.post(
+        f"/operator/costs/{wrong}/withdraw", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert withdrawn.status_code == 303
+    again = await client.post(f"/operator/costs/{wrong}/withdraw", data={"csrf_token": token})
+    assert again.status_code == 404
+    listing = (await client.get("/operator/costs")).text
+    assert "withdrawn by" in listing and "Salaires" in listing
+    # The committee sees twelve months of the three-year line (1,000 a day), and coverage.
+    client.cookies.clear()
+    await english(client, people.member)
+    html = (await client.get(f"/committees/{world.a}")).text
+    card = html.split('id="card-costs"')[1].split("</div>")[0]
+    assert "The bills' revenue covers" in card and "Staff" in card
+    fields = {k: v for k, v in form.items() if k != "csrf_token"}
+    line = costs.parse_line(**{**fields, "amount": "1096000"})
+    expected = costs.summarise([line], *last_twelve_months(committees.today())).cents
+    assert f"€{expected / 100:,.2f}" in card, card

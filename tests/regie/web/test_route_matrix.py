@@ -63,6 +63,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "/committees/{committee:int}/proposals/{proposal:int}/vote": {"data": {"choice": "abstain"}},
     "/committees/{committee:int}/proposals/{proposal:int}/comments": {"data": {"body": "ok"}},
     "/operator/import/{kind:str}": {"files": {"file": ("empty.csv", b"", "text/csv")}},
+    "/operator/costs": {"data": {"label": "matrix"}},
 }
 
 
@@ -114,6 +115,7 @@ def variants(
         frozenset({"reference"}): [({"reference": "H-1"}, ANY)],
         frozenset({"draft_id"}): [(new_draft, ANY)],
         frozenset({"restriction"}): [(new_restriction, ANY)],
+        frozenset({"cost"}): [(new_cost, ANY)],
         frozenset({"job_id"}): [({"job_id": o.job}, ANY)],
         frozenset({"kind"}): [({"kind": "households"}, ANY)],
         frozenset({"token"}): [({"token": "not-a-real-token"}, ANY)],
@@ -129,6 +131,16 @@ async def new_draft() -> Params:
     from tariffs.drafts import save_draft
 
     return {"draft_id": (await save_draft(water_tariff(), "lille")).id}
+
+
+async def new_cost() -> Params:
+    from tariffs import costs, costs_store
+
+    line = costs.parse_line(
+        service="water", territory="lille", starts_on="2026-01-01", ends_on="2026-12-31",
+        category="staff", label="matrix", amount="1",
+    )  # fmt: skip
+    return {"cost": await costs_store.record(line, by="matrix", now=datetime.now(UTC))}
 
 
 async def new_restriction() -> Params:
