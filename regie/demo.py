@@ -104,8 +104,9 @@ async def seed(households: int = 2000, *, now: datetime | None = None) -> bool:
     days, nights = _history(sims, meter_id, start, today, rng)
     await _bulk_load(days, nights)
     await _tariffs(start)
-    await _bill_last_month(now)
+    await _bill_last_year(now)
     await _people_and_committees(home, now)
+    await _costs(start + timedelta(days=1), now)
     await _overconsumption(today, now)
     return True
 
@@ -204,15 +205,18 @@ async def _tariffs(start: date) -> None:
         await create_version(_from(text, start), TERRITORY, origin="setup")
 
 
-async def _bill_last_month(now: datetime) -> None:
+async def _bill_last_year(now: datetime) -> None:
+    """The twelve months before this one, billed as the monthly job would have."""
     from tariffs.billing import bill_period
 
-    first = now.date().replace(day=1) - timedelta(days=1)
-    await bill_period(f"{first.year}-{first.month:02d}", territory=TERRITORY, now=now)
+    month = now.date().replace(day=1)
+    for _ in range(12):
+        month = (month - timedelta(days=1)).replace(day=1)
+        await bill_period(f"{month.year}-{month.month:02d}", territory=TERRITORY, now=now)
 
 
 async def _people_and_committees(home: dict[str, int], now: datetime) -> None:
-    from committees import proposals, service, votes
+    from committees import evaluations, proposals, service, votes
     from regie.core.accounts import create_account, hash_password
 
     hashed = hash_password(PASSWORD)  # Argon2id is slow by design: hash the shared one once
@@ -288,7 +292,42 @@ async def _people_and_committees(home: dict[str, int], now: datetime) -> None:
         now=now - timedelta(days=1),
     )
     await proposals.sign_proposal(colleges["users"][2], motion, now=now - timedelta(hours=5))
+    # An evaluation of the meter-reading contractor, answered by a few households and members.
+    evaluation = await proposals.file_proposal(
+        user, water, "evaluation", "Évaluer la relève des compteurs",
+        body="Le contrat de relève arrive à échéance : qu'en pensent les foyers ?",
+        details={"subject": "Relève des compteurs (prestataire)", "scale": 5, "criteria": [
+            {"label": "Ponctualité", "question": "Les relevés sont-ils faits à temps ?"},
+            {"label": "Accueil", "question": "Les agents sont-ils courtois et identifiables ?"},
+            {"label": "Fiabilité", "question": "Les index relevés sont-ils justes ?",
+             "weight": "2"},
+        ]}, now=now - timedelta(days=2),
+    )  # fmt: skip
+    for n, account in enumerate([*colleges["users"][:4], staff, elected]):
+        scores = [3 + n % 3, 4 if n % 2 else None, 2 + n % 4]
+        await evaluations.answer(account, evaluation, scores, now=now - timedelta(hours=30 - n))
     _ = home
+
+
+async def _costs(start: date, now: datetime) -> None:
+    """A year of the régie's costs per service, as the operators would record them."""
+    from tariffs import costs, costs_store
+
+    budget = {
+        "water": [("staff", "Personnel", "260000"), ("operations", "Traitement et réseau",
+                  "120000"), ("investment", "Amortissements", "150000"),
+                  ("levies", "Redevances reversées à l'agence de l'eau", "80000")],
+        "electricity": [("purchases", "Achats d'énergie", "900000"), ("staff", "Personnel",
+                        "150000"), ("maintenance", "Entretien du réseau", "80000")],
+    }  # fmt: skip
+    end = start + timedelta(days=364)
+    for service, lines in budget.items():
+        for category, label, amount in lines:
+            line = costs.parse_line(
+                service=service, territory=TERRITORY, starts_on=start.isoformat(),
+                ends_on=end.isoformat(), category=category, label=label, amount=amount,
+            )  # fmt: skip
+            await costs_store.record(line, by="exploitation@demo.regie", now=now)
 
 
 async def _overconsumption(today: date, now: datetime) -> None:
