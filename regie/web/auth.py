@@ -45,6 +45,7 @@ def home_of(request: Request[Any, Any, Any]) -> str:
 
 class AuthController(Controller):
     path = "/"
+    include_in_schema = False  # pages and forms: the JSON API is what the schema documents
 
     @get("/login", name="login")
     async def login_page(

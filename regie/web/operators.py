@@ -67,6 +67,7 @@ def _csv(text: str, filename: str) -> Response[str]:
 
 class OperatorController(Controller):
     path = "/operator"
+    include_in_schema = False  # pages and forms: the JSON API is what the schema documents
 
     @get("/", name="operator-dashboard")
     async def dashboard(self, request: Request[Any, Any, Any]) -> Template:

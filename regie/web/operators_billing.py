@@ -155,6 +155,7 @@ def _date(text: str) -> date | None:
 
 class OperatorBillingController(Controller):
     path = "/operator"
+    include_in_schema = False  # pages and forms: the JSON API is what the schema documents
 
     async def _billing_page(
         self, request: Request[Any, Any, Any], *, period: str = "", territory: str = "",

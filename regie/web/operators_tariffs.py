@@ -162,6 +162,7 @@ def _draft_id(values: dict[str, str]) -> int | None:
 
 class OperatorTariffController(Controller):
     path = "/operator/tariffs"
+    include_in_schema = False  # pages and forms: the JSON API is what the schema documents
 
     @get("/", name="operator-tariffs")
     async def index(self, request: Request[Any, Any, Any]) -> Template:

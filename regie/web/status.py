@@ -42,7 +42,7 @@ async def ingest_health() -> dict[str, Any]:
 class StatusController(Controller):
     path = "/"
 
-    @get("/status", name="status")
+    @get("/status", name="status", include_in_schema=False)
     async def status(self, request: Request[Any, Any, Any]) -> Template:
         return await page(
             request, "operators/ingest.html", "ingest_counters", health=await ingest_health()
