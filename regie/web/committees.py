@@ -6,7 +6,7 @@ committees_proposals)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
@@ -30,6 +30,7 @@ from tariffs import costs_store
 TEMPLATE = "committees/committee.html"
 BLOCKS = ("queue", "proposals")
 QUEUE_PAGE = 25
+WEEKS = 12  # weeks of cases counted on the committee's page
 # The order proposals are listed in: what needs the members first.
 STATUS_ORDER = [Status.VOTING, Status.DEBATE, Status.DRAFT, Status.ADOPTED, Status.ENACTED,
                 Status.VETOED, Status.REJECTED, Status.NO_QUORUM]  # fmt: skip
@@ -76,6 +77,19 @@ def queue_page(cases: list[Any], page_no: int) -> dict[str, Any]:
         "queue_counts": sorted(counts.items()), "queue_total": len(cases),
         "page_no": page_no, "pages": pages,
     }  # fmt: skip
+
+
+async def case_weeks(territory: str, service: str, day: date) -> dict[str, Any]:
+    """Cases opened over the last twelve ISO weeks, by rule and by week, with the volume
+    involved and how many ended after a notice alone (issue 5's dashboard)."""
+    monday = day - timedelta(days=day.weekday())
+    first = monday - timedelta(weeks=WEEKS - 1)
+    weeks = []
+    for n in range(WEEKS):
+        year, week, _ = (first + timedelta(weeks=n)).isocalendar()
+        weeks.append(f"{year}-W{week:02d}")
+    stats = await regulation_views.dashboard(territory, service, since=first, until=day)
+    return {"case_stats": stats, "case_weeks": weeks, "case_since": first}
 
 
 def wanted(request: Request[Any, Any, Any], blocks: tuple[str, ...]) -> str | None:
@@ -130,6 +144,7 @@ class CommitteeController(Controller):
                 bands=board.distribution.reached,
             )  # fmt: skip
             context.update(queue_page(cases, page_no))
+            context.update(await case_weeks(info.territory, info.service, today()))
         if block in (None, "proposals"):
             found_proposals = await list_proposals(info.id)
             rank = {s.value: i for i, s in enumerate(STATUS_ORDER)}

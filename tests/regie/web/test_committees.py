@@ -212,6 +212,11 @@ async def test_the_dashboard_shows_blocks_totals_trend_and_no_personal_data(
     # The queue: the case, without the household's name, address, reference or login.
     queue = _between(html, 'id="queue"', "</section>")
     assert f"#{world.case}" in queue and "Use above the threshold" in queue
+    # Issue 5: cases by rule and week, the volume involved, and the outcomes.
+    weeks = _between(html, 'id="case-weeks"', "</table>")
+    row = _between(weeks, 'data-rule="per_person"', "</tr>")
+    assert re.findall(r"<td class=\"num\">(\d+)</td>", row) == ["1"] and "12.0 m³" in row
+    assert "1 opened since" in html and "1 still open, 0 ended" in html
     for private in ("M. Dupont", "2 rue des Lilas", "H-2", "voisin@example.org", "Famille Martin"):
         assert private not in html
     # The queue fragment alone, for HTMX.
