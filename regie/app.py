@@ -21,12 +21,14 @@ from regie.web import i18n
 from regie.web.api import HouseholdApiController
 from regie.web.auth import AuthController
 from regie.web.committees import CommitteeController
+from regie.web.committees_cases import CommitteeCaseController
 from regie.web.committees_proposals import ProposalController
 from regie.web.evaluations import EvaluationController
 from regie.web.guards import NotAuthenticated, PermissionDenied
 from regie.web.households import HouseholdController
 from regie.web.operators import OperatorController
 from regie.web.operators_billing import OperatorBillingController
+from regie.web.operators_cases import OperatorCaseController
 from regie.web.operators_costs import OperatorCostController
 from regie.web.operators_tariffs import OperatorTariffController
 from regie.web.public import PublicController
@@ -99,12 +101,14 @@ def controllers() -> list[Any]:
         OperatorTariffController,
         OperatorBillingController,
         OperatorCostController,
+        OperatorCaseController,
         HouseholdController,
         HouseholdApiController,
         PublicController,
         PublicApiController,
         CommitteeController,
         ProposalController,
+        CommitteeCaseController,
         EvaluationController,
     ]
 

@@ -11,7 +11,7 @@ from metering.regulation import rule_file
 from metering.regulation.defaults import default_rule_set
 from metering.regulation.episodes import ENDED, ENDED_AFTER_NOTICE, OpenCase, Plan
 from metering.regulation.notices import closed_message, opened_message
-from metering.regulation.rules import MeasureKind, Rule, RuleSet
+from metering.regulation.rules import Measure, MeasureKind, Rule, RuleSet
 from metering.regulation.tables import (
     RegulationCase,
     RegulationCaseEvent,
@@ -223,6 +223,15 @@ async def rule_of(case: dict[str, Any]) -> Rule:
     return rule_file.parse(row["document"]).rule(case["rule"])  # type: ignore[index]
 
 
+async def measures_of(case_id: int) -> tuple[Measure, ...]:
+    """The measures the case's rule provides (what an operator may record); none when the
+    rule cannot be found any more."""
+    try:
+        return (await rule_of(await _case(case_id))).measures
+    except KeyError:
+        return ()
+
+
 async def record_measure(
     case_id: int,
     kind: MeasureKind | str,
@@ -266,14 +275,16 @@ async def grant_exemption(
     until: date | None,
     reason: str,
     decision_ref: str | None = None,
+    by: str = "",
     now: datetime | None = None,
 ) -> None:
     """The committee exempts the household from the case's rule until `until` (inclusive, None
-    for good): the case stays in the queue as exempted, no new case opens meanwhile."""
+    for good): the case stays in the queue as exempted, no new case opens meanwhile. `by`
+    names the member who recorded the committee's decision."""
     now = now or datetime.now(UTC)
     case = await _case(case_id)
-    if case["status"] == CLOSED:
-        raise CaseClosed(case_id)
+    if case["status"] != OPEN:
+        raise CaseClosed(case_id)  # closed, or already exempted
     async with RegulationCase._meta.db.transaction():
         await RegulationExemption.insert(
             RegulationExemption(
@@ -289,7 +300,7 @@ async def grant_exemption(
         await RegulationCase.update({RegulationCase.status: EXEMPTED}).where(
             RegulationCase.id == case_id
         )
-        data = {"until": str(until or ""), "decision_ref": decision_ref or ""}
+        data = {"until": str(until or ""), "decision_ref": decision_ref or "", "by": by}
         await _events([(case_id, "exemption", "committee", reason, data)], now)
 
 

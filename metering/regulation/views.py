@@ -101,6 +101,30 @@ async def operator_cases(
     return await _rows(rows, bands, operator=True)  # type: ignore[return-value]
 
 
+async def committee_case(case_id: int, territory: str, service: str) -> QueueRow | None:
+    """One case as the committee sees it (no name or address is read), if it is of the
+    committee's territory and service."""
+    rows = (
+        await _C.select(*_QUEUE_COLUMNS)
+        .where((_C.id == case_id) & (_C.territory == territory) & (_C.service == service))
+        .output(load_json=True)
+    )
+    found = await _rows(rows, None, operator=False)
+    return found[0] if found else None
+
+
+async def operator_case(case_id: int) -> OperatorRow | None:
+    """One case as the régie's operators see it, with who the household is."""
+    columns = (
+        *_QUEUE_COLUMNS,
+        _C.household.name.as_alias("name"),
+        _C.household.address.as_alias("address"),
+    )
+    rows = await _C.select(*columns).where(_C.id == case_id).output(load_json=True)
+    found = await _rows(rows, None, operator=True)
+    return found[0] if found else None  # type: ignore[return-value]
+
+
 async def household_cases(household: int) -> list[QueueRow]:
     """A household's own cases, open and closed, most recent first."""
     rows = (

@@ -130,7 +130,7 @@ async def make_committees(people) -> Committees:  # type: ignore[no-untyped-def]
         a, ids[made["late_a"][0]], "users", starts_at=NOW - timedelta(hours=12), now=NOW
     )
     case = RegulationCase(
-        household=homes["H-2"], territory="lille", service="water", rule="per_person",
+        household=homes["H-2"], territory="lille", service="water", rule="water-excess",
         kind="excess_per_person", opened_on=today - timedelta(days=10),
         last_active=today - timedelta(days=1), figures={"litres_per_person": 999}, volume=12000,
         created_at=NOW,
@@ -214,7 +214,7 @@ async def test_the_dashboard_shows_blocks_totals_trend_and_no_personal_data(
     assert f"#{world.case}" in queue and "Use above the threshold" in queue
     # Issue 5: cases by rule and week, the volume involved, and the outcomes.
     weeks = _between(html, 'id="case-weeks"', "</table>")
-    row = _between(weeks, 'data-rule="per_person"', "</tr>")
+    row = _between(weeks, 'data-rule="water-excess"', "</tr>")
     assert re.findall(r"<td class=\"num\">(\d+)</td>", row) == ["1"] and "12.0 m³" in row
     assert "1 opened since" in html and "1 still open, 0 ended" in html
     for private in ("M. Dupont", "2 rue des Lilas", "H-2", "voisin@example.org", "Famille Martin"):
@@ -435,3 +435,46 @@ async def test_the_queue_is_shown_page_by_page(client, people, world) -> None:  
     second = (await client.get(f"{url}?page=2", headers={**HTMX, "HX-Target": "queue"})).text
     assert second.count('<tr id="case-') == 6 and "Older cases" not in second
     assert "Famille Martin" not in first + second and "H-1" not in first + second
+
+
+async def test_a_case_without_a_name_and_the_committees_exemption(client, people, world) -> None:  # type: ignore[no-untyped-def]
+    from metering.regulation.cases import reply_to_case
+    from metering.regulation.tables import RegulationCase, RegulationExemption
+
+    await reply_to_case(world.case, household=world.households["H-2"], reason="medical_need",
+                        text="Dialyse à domicile.")  # fmt: skip
+    await english(client, people.member)
+    url = f"/committees/{world.a}/cases/{world.case}"
+    dashboard = (await client.get(f"/committees/{world.a}")).text
+    assert f'href="{url}"' in dashboard
+    page = await client.get(url)
+    assert page.status_code == 200 and "Use above the threshold" in page.text
+    assert "Medical need" in page.text and "Dialyse à domicile." in page.text
+    for private in ("M. Dupont", "2 rue des Lilas", "H-2", "voisin@example.org"):
+        assert private not in page.text
+    # Committee B (electricity) does not reach the water case; an unknown case is not found.
+    assert (await client.get(f"/committees/{world.b}/cases/{world.case}")).status_code == 403
+    assert (await client.get(f"/committees/{world.a}/cases/99999")).status_code == 404
+    token = csrf_of(page.text)
+    empty = await client.post(f"{url}/exemption", data={"csrf_token": token, "reason": " "})
+    assert empty.status_code == 422 and "Give the committee" in empty.text
+    past = await client.post(
+        f"{url}/exemption", data={"csrf_token": token, "reason": "Dialyse", "until": "2001-01-01"}
+    )
+    assert past.status_code == 422 and "An exemption ends today or later." in past.text
+    granted = await client.post(
+        f"{url}/exemption",
+        data={"csrf_token": token, "reason": "Dialyse", "decision_ref": "CR 2026-11"},
+        follow_redirects=False,
+    )
+    assert granted.status_code == 303
+    page = await client.get(granted.headers["location"])
+    assert "The exemption is recorded" in page.text and "Exemption granted" in page.text
+    assert "CR 2026-11" in page.text
+    status = await RegulationCase.select(RegulationCase.status).where(
+        RegulationCase.id == world.case
+    )
+    assert status == [{"status": "exempted"}]
+    assert await RegulationExemption.count() == 1
+    again = await client.post(f"{url}/exemption", data={"csrf_token": token, "reason": "x"})
+    assert again.status_code == 422 and await RegulationExemption.count() == 1

@@ -22,7 +22,7 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "tariffs" / "examples"
 DUNKERQUE = EXAMPLES / "dunkerque_eco_solidaire.toml"
 HTMX = {"HX-Request": "true"}
 SAMPLE = {"reference": "H-1", "serial": "W-1", "draft_id": "1", "job_id": "nope",
-          "restriction": "1", "kind": "households", "cost": "1"}  # fmt: skip
+          "restriction": "1", "kind": "households", "cost": "1", "case": "1"}  # fmt: skip
 
 
 def operator_routes() -> list[tuple[str, str]]:
@@ -509,3 +509,34 @@ async def test_an_operator_records_and_withdraws_costs_the_committee_sees(client
     line = costs.parse_line(**{**fields, "amount": "1096000"})
     expected = costs.summarise([line], *last_twelve_months(committees.today())).cents
     assert f"€{expected / 100:,.2f}" in card, card
+
+
+async def test_an_operator_follows_a_case_with_who_it_is(client, people) -> None:  # type: ignore[no-untyped-def]
+    from tests.regie.web.test_committees import make_committees
+
+    world = await make_committees(people)
+    client.cookies.set("regie_lang", "en")
+    token = await as_operator(client, people)
+    listing = (await client.get("/operator/cases")).text
+    assert f'href="/operator/cases/{world.case}"' in listing and "M. Dupont" in listing
+    url = f"/operator/cases/{world.case}"
+    page = (await client.get(url)).text
+    assert "2 rue des Lilas" in page and 'value="notice"' in page
+    wrong = await client.post(f"{url}/measures", data={"csrf_token": token, "kind": "cut_off"})
+    assert wrong.status_code == 422 and "Choose one of the measures" in wrong.text
+    done = await client.post(
+        f"{url}/measures",
+        data={"csrf_token": token, "kind": "notice", "note": "Courrier envoyé"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    empty = await client.post(f"{url}/outcome", data={"csrf_token": token, "text": ""})
+    assert empty.status_code == 422
+    told = await client.post(
+        f"{url}/outcome", data={"csrf_token": token, "text": "Fuite réparée"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert told.status_code == 303
+    page = (await client.get(url)).text
+    assert "Courrier envoyé" in page and "Fuite réparée" in page and "Information notice" in page
+    assert (await client.get("/operator/cases/99999")).status_code == 404

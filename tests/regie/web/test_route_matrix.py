@@ -85,6 +85,13 @@ def variants(
     w = o.world
     if path == "/household/proposals/{proposal:int}/sign":  # a proposal under way
         return [({"proposal": w.tariff}, ANY)]
+    if path.startswith("/operator/cases/"):  # operators follow every case
+        return [({"case": w.case}, ANY)]
+    if names == {"committee", "case"}:  # H-2's water case in Lille: committee A's
+        return [
+            ({"committee": w.a, "case": w.case}, frozenset({"member_a"})),
+            ({"committee": w.b, "case": w.case}, NOBODY),  # B governs electricity
+        ]
     if path.startswith("/household/evaluations/"):  # committee A's evaluation (Lille's)
         return [({"proposal": w.evaluation}, ANY), ({"proposal": w.tariff}, NOBODY)]
     if path.endswith("/evaluation"):
