@@ -13,7 +13,7 @@ from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 
 from committees import evaluation
 from committees import proposals as committee_proposals
@@ -24,6 +24,7 @@ from metering.regulation.notices import opened_message
 from metering.regulation.rules import Kind
 from regie.web import household_data as hd
 from regie.web import i18n
+from regie.web.bill_pdf import bill_pdf as render_bill_pdf
 from regie.web.charts import build_chart, draw, quantity
 from regie.web.guards import require_household
 from regie.web.render import page
@@ -267,6 +268,21 @@ class HouseholdController(Controller):
         return await page(
             request, "households/bill.html", home=home, bill=found, lines=lines, usage=usage
         )
+
+    @get("/bills/{number:str}/pdf", name="household-bill-pdf")
+    async def bill_pdf(
+        self, request: Request[Any, Any, Any], number: FromPath[str]
+    ) -> Response[bytes]:
+        """The bill as a PDF file, in the page's language."""
+        home = await household(request)
+        found = await hd.bill_of(home, number)
+        if found is None:  # another household's bill does not exist for this one
+            raise NotFoundException()
+        usage = {r: quantity(v, found.service, "month") for r, v in found.usage.items()}
+        body = render_bill_pdf(found, home, bill_lines(found.detail, found.currency), usage)
+        disposition = f'inline; filename="{found.number}.pdf"'
+        return Response(body, media_type="application/pdf",
+                        headers={"Content-Disposition": disposition})  # fmt: skip
 
     @post("/proposals", name="household-file", status_code=200)
     async def file(self, request: Request[Any, Any, Any], data: Form) -> Any:

@@ -182,6 +182,47 @@ async def test_bills_list_and_detail_with_lines(client, people, world) -> None: 
     assert (await client.get("/household/bills/2026-9999999")).status_code == 404
 
 
+async def test_a_bill_downloads_as_a_pdf_with_its_figures(client, people, world) -> None:  # type: ignore[no-untyped-def]
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from tariffs.billing import bill_period
+    from tariffs.bills import list_bills
+
+    await bill_period("2026-02", now=datetime(2026, 3, 2, 8, tzinfo=UTC))
+    await english(client, people.household)
+    h1 = await _household_id("H-1")
+    water = [b for b in await list_bills() if b.service == "water"]
+    own = next(b for b in water if b.household == h1)
+    other = next(b for b in water if b.household != h1)
+    page = await client.get(f"/household/bills/{own.number}")
+    assert f'href="/household/bills/{own.number}/pdf"' in page.text
+    response = await client.get(f"/household/bills/{own.number}/pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.headers["content-disposition"] == f'inline; filename="{own.number}.pdf"'
+    # A real PDF reader opens it (strict: the cross-reference offsets must be right).
+    reader = PdfReader(BytesIO(response.content), strict=True)
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    i18n.current.set("en")
+    assert f"Bill {own.number}" in text and "Famille Martin" in text
+    assert "Basistarief" in text and "Vastrecht drinkwater" in text and "8.4 m³" in text
+    assert i18n.money(own.total_cents, cents=True) in text
+    assert reader.metadata is not None and reader.metadata.title == f"Bill {own.number}"
+    # In French, with the locale's figures.
+    client.cookies.set(i18n.LANG_COOKIE, "fr")
+    french = await client.get(f"/household/bills/{own.number}/pdf")
+    text = PdfReader(BytesIO(french.content), strict=True).pages[0].extract_text()
+    i18n.current.set("fr")
+    assert f"Facture {own.number}" in text
+    assert i18n.money(own.total_cents, cents=True).replace("\u202f", "\xa0") in text.replace(
+        "\u202f", "\xa0"
+    )
+    # Another household's bill is not found, as a PDF as well.
+    assert (await client.get(f"/household/bills/{other.number}/pdf")).status_code == 404
+
+
 async def test_other_roles_and_strangers_are_kept_out(client, people, world) -> None:  # type: ignore[no-untyped-def]
     anonymous = await client.get("/household", follow_redirects=False)
     assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
