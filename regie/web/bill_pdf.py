@@ -6,8 +6,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_decimal
-
 from regie.web import i18n
 from regie.web.charts import Quantity
 from regie.web.pdf import A4, MARGIN, Writer, document
@@ -17,12 +15,6 @@ RIGHT = A4[0] - MARGIN
 # Right edges of the figures' columns: quantity, unit price, VAT rate, amount.
 COLUMNS = (290, 375, 455, RIGHT)
 SERVICES = {"water": "Water", "electricity": "Electricity"}
-
-
-def _rate(text: str) -> str:
-    """A VAT rate as the locale writes it (5,5 in French)."""
-    locale = i18n.BABEL_LOCALE[i18n.current.get()]
-    return format_decimal(Decimal(text), "#,##0.##", locale=locale)
 
 
 def _fit(text: str, width: int) -> str:
@@ -104,9 +96,8 @@ def bill_pdf(
     totals = [(_("Total excl. VAT"), money(bill.total_excl_vat_cents, cents=True,
                                              currency=bill.currency), False)]  # fmt: skip
     for vat in bill.detail.get("vat", []):
-        label = _("VAT at %(rate)s %% on %(base)s") % {
-            "rate": _rate(vat["rate"]), "base": money(Decimal(vat["base"]), currency=bill.currency),
-        }  # fmt: skip
+        base = money(Decimal(vat["base"]), currency=bill.currency)
+        label = _("VAT at %(rate)s %% on %(base)s") % {"rate": i18n.rate(vat["rate"]), "base": base}
         totals.append((label, money(Decimal(vat["amount"]), currency=bill.currency), False))
     totals.append(
         (_("Total incl. VAT"), money(bill.total_cents, cents=True, currency=bill.currency), True)

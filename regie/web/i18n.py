@@ -75,6 +75,12 @@ def _number(value: Any, digits: int, lang: str) -> str:
     return format_decimal(value, format=pattern, locale=BABEL_LOCALE[lang])
 
 
+def rate(value: Any) -> str:
+    """A rate as written in a tariff ("5.5", "20") in the locale's figures (5,5 and 20)."""
+    locale = BABEL_LOCALE[current.get()]
+    return format_decimal(Decimal(str(value)), format="#,##0.###", locale=locale)
+
+
 def percent(value: Any) -> str:
     return format_percent(value, locale=BABEL_LOCALE[current.get()])
 
@@ -96,6 +102,7 @@ FILTERS: dict[str, Callable[..., str]] = {
     "money": money,
     "number": number,
     "percent": percent,
+    "rate": rate,
     "day": day,
 }
 

@@ -43,7 +43,7 @@ async def test_households_cosign_members_vote_and_the_users_veto(server, browser
     await form.get_by_label("Nature").select_option("tariff_change")
     await form.get_by_label("Titre").fill("Financer les fuites")
     await form.get_by_label("Ce que vous proposez, et pourquoi").fill("Eau essentielle à 1,10 €.")
-    await form.locator("summary").click()
+    await form.locator("summary", has_text="tarif").click()
     valid_from = (utcnow().date() + timedelta(days=60)).isoformat()
     await form.get_by_label("Fichier de tarif (TOML)").fill(tariff_text(valid_from, "1.10"))
     await form.get_by_role("button", name="Déposer la proposition").click()
