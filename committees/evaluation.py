@@ -34,12 +34,26 @@ MAX_SUBJECT, MAX_LABEL, MAX_QUESTION = 200, 120, 500
 HOUSEHOLDS = "households"
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a questionnaire: the field, a stable code for pages to word it in
+    their language, its figures, and the sentence in English."""
+
+    field: str  # "subject", "criteria[2].label"…
+    code: str
+    text: str
+    params: tuple[tuple[str, Any], ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.text}"
+
+
 class QuestionnaireError(ValueError):
     """A questionnaire that cannot be used; `problems` names every offending field."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = tuple(problems)
-        super().__init__("; ".join(problems))
+        super().__init__("; ".join(map(str, problems)))
 
 
 class AnswerError(ValueError):
@@ -77,67 +91,95 @@ class Questionnaire:
 
 def parse(details: Mapping[str, Any]) -> Questionnaire:
     """The questionnaire of a proposal's details, or QuestionnaireError naming each problem."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     subject = details.get("subject")
     if not isinstance(subject, str) or not subject.strip():
-        problems.append("subject: name the provider or service evaluated")
+        problems.append(
+            Problem("subject", "subject_missing", "name the provider or service evaluated")
+        )
         subject = ""
     elif len(subject) > MAX_SUBJECT:
-        problems.append(f"subject: at most {MAX_SUBJECT} characters")
+        problems.append(_too_long("subject", MAX_SUBJECT))
     scale = details.get("scale", DEFAULT_SCALE)
     if isinstance(scale, bool) or not isinstance(scale, int) or not MIN_SCALE <= scale <= MAX_SCALE:
-        problems.append(f"scale: a whole number from {MIN_SCALE} to {MAX_SCALE}, not {scale!r}")
+        problems.append(
+            Problem(
+                "scale",
+                "scale",
+                f"a whole number from {MIN_SCALE} to {MAX_SCALE}, not {scale!r}",
+                (("min", MIN_SCALE), ("max", MAX_SCALE)),
+            )
+        )
         scale = DEFAULT_SCALE
     raw = details.get("criteria")
     criteria: list[Criterion] = []
     if not isinstance(raw, list) or not raw:
-        problems.append("criteria: at least one criterion")
+        problems.append(Problem("criteria", "no_criteria", "at least one criterion"))
         raw = []
     elif len(raw) > MAX_CRITERIA:
-        problems.append(f"criteria: at most {MAX_CRITERIA}")
+        problems.append(
+            Problem(
+                "criteria", "many_criteria", f"at most {MAX_CRITERIA}", (("max", MAX_CRITERIA),)
+            )
+        )
     seen: set[str] = set()
     for n, item in enumerate(raw, start=1):
         where = f"criteria[{n}]"
         if not isinstance(item, Mapping):
-            problems.append(f"{where}: a table with a label")
+            problems.append(Problem(where, "not_a_table", "a table with a label"))
             continue
         unknown = set(item) - {"label", "question", "weight"}
         if unknown:
-            problems.append(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+            problems.append(_unknown(where, unknown))
         label, question = item.get("label"), item.get("question", "")
         if not isinstance(label, str) or not label.strip():
-            problems.append(f"{where}.label: a criterion needs a label")
+            problems.append(Problem(f"{where}.label", "no_label", "a criterion needs a label"))
             continue
         label = label.strip()
         if len(label) > MAX_LABEL:
-            problems.append(f"{where}.label: at most {MAX_LABEL} characters")
+            problems.append(_too_long(f"{where}.label", MAX_LABEL))
         if label.casefold() in seen:
-            problems.append(f"{where}.label: {label!r} appears twice")
+            problems.append(
+                Problem(f"{where}.label", "twice", f"{label!r} appears twice", (("label", label),))
+            )
         seen.add(label.casefold())
         if not isinstance(question, str) or len(question) > MAX_QUESTION:
-            problems.append(f"{where}.question: a text of at most {MAX_QUESTION} characters")
+            problems.append(_too_long(f"{where}.question", MAX_QUESTION))
             question = ""
         weight = _weight(item.get("weight", "1"), where, problems)
         criteria.append(Criterion(label, question.strip(), weight))
     unknown = set(details) - {"subject", "scale", "criteria"}
     if unknown:
-        problems.append(f"unknown field(s) {', '.join(sorted(unknown))}")
+        problems.append(_unknown("details", unknown))
     if problems:
         raise QuestionnaireError(problems)
     return Questionnaire(subject.strip(), scale, tuple(criteria))
 
 
-def _weight(value: Any, where: str, problems: list[str]) -> Decimal:
+def _too_long(field: str, most: int) -> Problem:
+    return Problem(field, "too_long", f"at most {most} characters", (("max", most),))
+
+
+def _unknown(field: str, names: set[str]) -> Problem:
+    listed = ", ".join(sorted(names))
+    return Problem(field, "unknown", f"unknown field(s) {listed}", (("names", listed),))
+
+
+def _weight(value: Any, where: str, problems: list[Problem]) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int):
-        problems.append(f'{where}.weight: a number written as text, such as "2"')
+        problems.append(
+            Problem(f"{where}.weight", "weight", 'a number written as text, such as "2"')
+        )
         return Decimal(1)
     try:
         weight = Decimal(str(value))
     except InvalidOperation:
-        problems.append(f"{where}.weight: {value!r} is not a number")
+        problems.append(Problem(f"{where}.weight", "weight", f"{value!r} is not a number"))
         return Decimal(1)
     if not weight.is_finite() or weight <= 0 or weight > 100:
-        problems.append(f"{where}.weight: above 0 and at most 100, not {value}")
+        problems.append(
+            Problem(f"{where}.weight", "weight", f"above 0 and at most 100, not {value}")
+        )
         return Decimal(1)
     return weight
 
@@ -152,7 +194,9 @@ def from_lines(subject: str, lines: str, scale: int | str = DEFAULT_SCALE) -> Qu
     try:
         scale = int(scale)
     except (TypeError, ValueError):
-        raise QuestionnaireError([f"scale: a whole number, not {scale!r}"]) from None
+        text = f"a whole number from {MIN_SCALE} to {MAX_SCALE}, not {scale!r}"
+        params = (("min", MIN_SCALE), ("max", MAX_SCALE))
+        raise QuestionnaireError([Problem("scale", "scale", text, params)]) from None
     return parse({"subject": subject, "scale": scale, "criteria": criteria})
 
 

@@ -149,8 +149,26 @@ def questionnaire_of(form: dict[str, str]) -> dict[str, Any]:
         scale = form["scale"] or evaluation.DEFAULT_SCALE
         found = evaluation.from_lines(form["subject"][:300], form["criteria"][:20000], scale)
     except evaluation.QuestionnaireError as exc:
-        raise Refused("invalid_questionnaire", str(exc)) from None
+        raise Refused("invalid_questionnaire", questionnaire_problems(exc)) from None
     return found.as_details()
+
+
+def questionnaire_problems(error: evaluation.QuestionnaireError) -> str:
+    """What is wrong with a questionnaire typed in the form, in the page's language (the
+    form gives a subject, a scale and lines: only these problems can occur from it)."""
+    worded = {
+        "subject_missing": i18n.gettext("name the provider or service evaluated"),
+        "scale": i18n.gettext("the scale runs from 1 to a number between %(min)s and %(max)s"),
+        "no_criteria": i18n.gettext("write at least one criterion, one per line"),
+        "many_criteria": i18n.gettext("at most %(max)s criteria"),
+        "too_long": i18n.gettext("at most %(max)s characters"),
+        "twice": i18n.gettext("the criterion “%(label)s” appears twice"),
+    }
+    found = []
+    for problem in error.problems:
+        text = worded.get(problem.code)
+        found.append(text % dict(problem.params) if text else str(problem))
+    return "; ".join(found)
 
 
 def refusal(error: CommitteeError) -> str:
@@ -162,9 +180,7 @@ def refusal(error: CommitteeError) -> str:
         "already_signed": i18n.gettext("Your household has already co-signed this proposal."),
         "author_household": i18n.gettext("Your household filed this proposal: it counts."),
         "not_collecting": i18n.gettext("This proposal no longer gathers co-signatures."),
-        "invalid_questionnaire": i18n.gettext(
-            "An evaluation needs its subject and at least one criterion per line:"
-        )
+        "invalid_questionnaire": i18n.gettext("The questionnaire cannot be used:")
         + f" {error.message}",
     }
     if error.reason in known:

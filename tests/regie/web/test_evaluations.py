@@ -32,7 +32,17 @@ async def test_a_household_files_an_evaluation(client, people, world) -> None:  
     }  # fmt: skip
     bad = await client.post("/household/proposals", data={**form, "criteria": " \n"})
     assert bad.status_code == 422
-    assert "An evaluation needs its subject" in bad.text and "at least one criterion" in bad.text
+    assert "The questionnaire cannot be used: write at least one criterion, one per line" in (
+        bad.text
+    )
+    twice = await client.post("/household/proposals", data={**form, "criteria": "A\na"})
+    assert "the criterion “a” appears twice" in twice.text
+    client.cookies.set("regie_lang", "fr")
+    french = await client.post("/household/proposals", data={**form, "scale": "12"})
+    assert "Le questionnaire n&#39;est pas utilisable : l&#39;échelle va de 1 à un nombre" in (
+        french.text
+    )
+    client.cookies.set("regie_lang", "en")
     filed = await client.post("/household/proposals", data=form, follow_redirects=False)
     assert filed.status_code == 303
     row = await Proposal.select(Proposal.details).where(Proposal.title == "Évaluer l'accueil")
