@@ -32,12 +32,27 @@ MAX_AMOUNT = Decimal("1e12")
 MAX_SPAN_DAYS = 366 * 5
 
 
+# What each problem code means, in English; pages word them in their own language.
+REASONS = {
+    "service": "water or electricity",
+    "territory": "name the territory",
+    "category": "one of " + ", ".join(CATEGORIES),
+    "label": "a label of 1 to 200 characters",
+    "date": "a date such as 2026-01-31",
+    "order": "the last day comes after the first",
+    "span": "a line covers at most five years",
+    "amount": "an amount of 0 or more, such as 1234.56",
+    "cents": "at most two decimals (cents)",
+    "currency": "a three-letter code such as EUR",
+}
+
+
 class CostError(ValueError):
-    """A cost line that cannot be recorded; `problems` maps each field to its reason."""
+    """A cost line that cannot be recorded; `problems` maps each field to a code of REASONS."""
 
     def __init__(self, problems: dict[str, str]) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))
+        super().__init__("; ".join(f"{k}: {REASONS[v]}" for k, v in problems.items()))
 
 
 @dataclass(frozen=True)
@@ -70,32 +85,35 @@ def parse_line(
     """A cost line from text (a form or a command line), or CostError naming each field."""
     problems: dict[str, str] = {}
     if service not in SERVICES:
-        problems["service"] = f"water or electricity, not {service!r}"
+        problems["service"] = "service"
     if not territory.strip():
-        problems["territory"] = "name the territory"
+        problems["territory"] = "territory"
     if category not in CATEGORIES:
-        problems["category"] = f"one of {', '.join(CATEGORIES)}"
+        problems["category"] = "category"
     if not label.strip() or len(label) > 200:
-        problems["label"] = "a label of 1 to 200 characters"
+        problems["label"] = "label"
     first, last = _day(starts_on, "starts_on", problems), _day(ends_on, "ends_on", problems)
     if first and last:
         if last < first:
-            problems["ends_on"] = "the last day comes after the first"
+            problems["ends_on"] = "order"
         elif (last - first).days >= MAX_SPAN_DAYS:
-            problems["ends_on"] = "a line covers at most five years"
+            problems["ends_on"] = "span"
     cents = 0
     try:
-        value = Decimal(amount.strip().replace(" ", "").replace("\u202f", ""))
+        text = amount.strip().replace(" ", "").replace("\u202f", "").replace("\xa0", "")
+        if "," in text and "." not in text:
+            text = text.replace(",", ".")  # 1 234,56 as written in French
+        value = Decimal(text)
         if not value.is_finite() or value < 0 or value >= MAX_AMOUNT:
-            problems["amount"] = "an amount of 0 or more"
+            problems["amount"] = "amount"
         elif value != value.quantize(Decimal("0.01")):
-            problems["amount"] = "at most two decimals (cents)"
+            problems["amount"] = "cents"
         else:
             cents = int(value * 100)
     except InvalidOperation:
-        problems["amount"] = f"{amount!r} is not an amount (write 1234.56)"
+        problems["amount"] = "amount"
     if len(currency) != 3 or not currency.isalpha() or not currency.isupper():
-        problems["currency"] = "a three-letter code such as EUR"
+        problems["currency"] = "currency"
     if problems or first is None or last is None:
         raise CostError(problems)
     place = territory.strip()
@@ -106,7 +124,7 @@ def _day(text: str, field: str, problems: dict[str, str]) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        problems[field] = f"a date such as 2026-01-31, not {text!r}"
+        problems[field] = "date"
         return None
 
 

@@ -23,14 +23,26 @@ FIELDS = ("service", "territory", "starts_on", "ends_on", "category", "label", "
 
 
 def field_errors(error: costs.CostError) -> dict[str, str]:
-    """The problems of a cost line, in the page's language (the reason is kept in English)."""
+    """The problems of a cost line, field by field, in the page's language."""
+    reasons = {
+        "service": i18n.gettext("water or electricity"),
+        "territory": i18n.gettext("name the territory"),
+        "category": i18n.gettext("choose one of the categories"),
+        "label": i18n.gettext("a label of 1 to 200 characters"),
+        "date": i18n.gettext("a date such as 2026-01-31"),
+        "order": i18n.gettext("the last day comes after the first"),
+        "span": i18n.gettext("a line covers at most five years"),
+        "amount": i18n.gettext("an amount of 0 or more, such as 1234.56"),
+        "cents": i18n.gettext("at most two decimals (cents)"),
+        "currency": i18n.gettext("a three-letter code such as EUR"),
+    }
     names = {
         "service": i18n.gettext("Service"), "territory": i18n.gettext("Territory"),
         "starts_on": i18n.gettext("From"), "ends_on": i18n.gettext("To"),
         "category": i18n.gettext("Category"), "label": i18n.gettext("Label"),
         "amount": i18n.gettext("Amount excl. VAT"), "currency": i18n.gettext("Currency"),
     }  # fmt: skip
-    return {names.get(k, k): v for k, v in error.problems.items()}
+    return {names.get(k, k): reasons.get(v, v) for k, v in error.problems.items()}
 
 
 class OperatorCostController(Controller):

@@ -21,6 +21,7 @@ FIELDS = {
 
 
 def test_a_line_parses_from_text() -> None:
+    assert costs.parse_line(**{**FIELDS, "amount": "1\u202f234,50"}).amount_cents == 123450
     line = costs.parse_line(**{**FIELDS, "amount": " 1 234.5 "})
     assert line == CostLine(
         "water", "lille", date(2026, 1, 1), date(2026, 12, 31), "staff", "Salaires 2026", 123450
@@ -49,6 +50,7 @@ def test_a_bad_line_names_its_field(change: dict, field: str) -> None:
     with pytest.raises(CostError) as refused:
         costs.parse_line(**{**FIELDS, **change})
     assert field in refused.value.problems, refused.value.problems
+    assert refused.value.problems[field] in costs.REASONS  # a code pages can word
 
 
 def test_a_yearly_line_is_spread_over_its_days() -> None:
