@@ -6,11 +6,11 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from metering.adapters import AdapterOptions, Rejection, parse_message
+from metering.adapters import AdapterOptions, Parsed, PowerPeakReading, Rejection, parse_payload
 from metering.directory import MeterDirectory, MeterInfo
-from metering.store import DayRow, ReadingRow, RejectedRow, SeriesKey, Transaction
+from metering.store import DayRow, PeakRow, ReadingRow, RejectedRow, SeriesKey, Transaction
 from metering.units import UnitConverter
 from metering.usage import DayCalendar, SeriesState, advance, replay
 
@@ -26,6 +26,7 @@ class Counters:
     stored: int = 0
     duplicates: int = 0
     skipped_registers: int = 0
+    peaks: int = 0  # TIC power observations taken into the daily peaks
     flagged: Counter[str] = field(default_factory=Counter)
     rejected: Counter[str] = field(default_factory=Counter)
     batches: int = 0
@@ -41,6 +42,7 @@ class Counters:
             "stored": self.stored,
             "duplicates": self.duplicates,
             "skipped_registers": self.skipped_registers,
+            "peaks": self.peaks,
             "flagged": dict(self.flagged),
             "rejected": dict(self.rejected),
             "batches": self.batches,
@@ -76,6 +78,7 @@ class Pipeline:
         self.units = UnitConverter()
         self.tails: dict[SeriesKey, _Tail] = {}
         self._points: dict[SeriesKey, dict[int, tuple[int, str, float]]] = {}
+        self._peaks: dict[tuple[int, date], tuple[int, int]] = {}  # (meter, day): max, subscribed
         self._rejected: list[RejectedRow] = []
         self._unknown: list[tuple[str, bytes, float]] = []
         self.pending = 0
@@ -88,23 +91,61 @@ class Pipeline:
         self.pending += 1
         now = datetime.fromtimestamp(received_at, UTC)
         try:
-            raws = parse_message(topic, payload, now=now, options=self.options)
+            parsed = parse_payload(topic, payload, now=now, options=self.options)
         except Rejection as rejection:
             self._reject(topic, payload, rejection.reason, rejection.detail, received_at)
             return
         except Exception as error:  # an adapter bug must not stop ingest: keep the payload
             self._reject(topic, payload, "internal_error", repr(error)[:500], received_at)
             return
-        for raw in raws:
-            self.counters.readings += 1
+        self.counters.readings += len(parsed.readings)
+        for refused in parsed.refused:  # unreadable labels; the rest of the message stands
+            self._reject(topic, payload, refused.reason, refused.detail, received_at)
+        self._take(topic, payload, received_at, parsed, defer_unknown=True)
+
+    def _take(
+        self, topic: str, payload: bytes, received_at: float, parsed: Parsed, defer_unknown: bool
+    ) -> None:
+        for raw in parsed.readings:
             meter = self.directory.find(raw.meter_key, raw.key_kind)
             if meter is None:
-                self._unknown.append((topic, payload, received_at))
-                continue
+                self._unknown_meter(topic, payload, received_at, raw.meter_key, defer_unknown)
+                return  # every reading and peak of a message names the same meter
             try:
                 self._point(meter, raw, received_at)
             except Rejection as rejection:
                 self._reject(topic, payload, rejection.reason, rejection.detail, received_at)
+        for peak in parsed.peaks:
+            meter = self.directory.find(peak.meter_key, peak.key_kind)
+            if meter is None:
+                self._unknown_meter(topic, payload, received_at, peak.meter_key, defer_unknown)
+                return
+            try:
+                self._peak(meter, peak, received_at)
+            except Rejection as rejection:
+                self._reject(topic, payload, rejection.reason, rejection.detail, received_at)
+
+    def _unknown_meter(
+        self, topic: str, payload: bytes, received_at: float, key: str, defer: bool
+    ) -> None:
+        if defer:
+            self._unknown.append((topic, payload, received_at))
+        else:
+            self._reject(topic, payload, "unknown_meter", f"no meter {key}", received_at)
+
+    def _peak(self, meter: MeterInfo, peak: PowerPeakReading, received_at: float) -> None:
+        if meter.service != "electricity":
+            raise Rejection(
+                "service_mismatch", f"meter {meter.serial} is {meter.service}, not electricity"
+            )
+        ts = int(peak.ts.timestamp())
+        if ts > received_at + self.future_tolerance_s:
+            raise Rejection("future_timestamp", f"{peak.ts.isoformat()} is in the future")
+        key = (meter.id, self.calendar.day_of(ts))
+        self.counters.peaks += 1
+        held = self._peaks.get(key)
+        if held is None or peak.max_va > held[0]:
+            self._peaks[key] = (peak.max_va, peak.subscribed_va)
 
     def _point(self, meter: MeterInfo, raw: object, received_at: float) -> None:
         service = getattr(raw, "service", None)
@@ -154,7 +195,7 @@ class Pipeline:
             await self.directory.load()
         for topic, payload, received_at in unknown:
             try:
-                raws = parse_message(
+                parsed = parse_payload(
                     topic,
                     payload,
                     now=datetime.fromtimestamp(received_at, UTC),
@@ -162,23 +203,14 @@ class Pipeline:
                 )
             except Rejection:  # parsed fine the first time; cannot happen
                 continue
-            for raw in raws:
-                meter = self.directory.find(raw.meter_key, raw.key_kind)
-                if meter is None:
-                    self._reject(
-                        topic, payload, "unknown_meter", f"no meter {raw.meter_key}", received_at
-                    )
-                    continue
-                try:
-                    self._point(meter, raw, received_at)
-                except Rejection as rejection:
-                    self._reject(topic, payload, rejection.reason, rejection.detail, received_at)
+            self._take(topic, payload, received_at, parsed, defer_unknown=False)
 
     async def flush(self, tx: Transaction) -> None:
         """Store everything pending in the transaction `tx`; the caller commits, then acks."""
         await self.resolve_unknown()
         points, self._points = self._points, {}
         rejected, self._rejected = self._rejected, []
+        peaks, self._peaks = self._peaks, {}
         self.pending = 0
         self.pending_points = 0
         readings: list[ReadingRow] = []
@@ -196,6 +228,9 @@ class Pipeline:
             await tx.upsert_days(days)
         if flag_updates:
             await tx.update_flags(flag_updates)
+        if peaks:
+            rows: list[PeakRow] = [(m, d, v, sub) for (m, d), (v, sub) in peaks.items()]
+            await tx.upsert_peaks(rows)
         if rejected:
             await tx.insert_rejected(rejected)
         self.counters.stored += inserted

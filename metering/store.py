@@ -16,6 +16,8 @@ DayRow = tuple[int, str, date, int, str]
 """meter, register, day, consumption, quality."""
 RejectedRow = tuple[str, str, str, str, datetime]
 """topic, payload, reason, detail, received_at."""
+PeakRow = tuple[int, date, int, int]
+"""meter, local day, highest apparent power (VA), subscribed power (VA)."""
 SeriesKey = tuple[int, str]
 READING_COLUMNS = ["meter", "register", "ts", "value", "quality", "flag", "received_at", "source"]
 
@@ -37,6 +39,18 @@ class Transaction(Protocol):
     async def upsert_days(self, rows: Sequence[DayRow]) -> None: ...
     async def update_flags(self, rows: Sequence[tuple[str | None, int, str, int]]) -> None: ...
     async def insert_rejected(self, rows: Sequence[RejectedRow]) -> None: ...
+    async def upsert_peaks(self, rows: Sequence[PeakRow]) -> None: ...
+
+
+# A day's power peak is a running maximum: a frame only ever raises it (so a redelivered or
+# late frame changes nothing), and the subscribed power stays the one seen with the maximum.
+_PEAK_UPSERT = (
+    "INSERT INTO power_peak (meter, day, max_va, subscribed_va) {source}"
+    " ON CONFLICT (meter, day) DO UPDATE SET"
+    " subscribed_va = CASE WHEN excluded.max_va > power_peak.max_va"
+    " THEN excluded.subscribed_va ELSE power_peak.subscribed_va END,"
+    " max_va = {greatest}(power_peak.max_va, excluded.max_va)"
+)
 
 
 def utc(ts: int) -> datetime:
@@ -128,6 +142,12 @@ class _SQLiteTransaction:
             "INSERT INTO rejected_reading (topic, payload, reason, detail, received_at)"
             " VALUES (?, ?, ?, ?, ?)",
             [(t, p, r, d, str(at)) for t, p, r, d, at in rows],
+        )
+
+    async def upsert_peaks(self, rows: Sequence[PeakRow]) -> None:
+        self.conn.executemany(
+            _PEAK_UPSERT.format(source="VALUES (?, ?, ?, ?)", greatest="MAX"),
+            [(m, d.isoformat(), v, sub) for m, d, v, sub in rows],
         )
 
 
@@ -261,6 +281,13 @@ class _PostgresTransaction:
         await self.conn.executemany(
             "UPDATE reading SET flag = $1 WHERE meter = $2 AND register = $3 AND ts = $4",
             [(f, m, r, utc(t)) for f, m, r, t in rows],
+        )
+
+    async def upsert_peaks(self, rows: Sequence[PeakRow]) -> None:
+        source = "SELECT * FROM unnest($1::int[], $2::date[], $3::int[], $4::int[])"
+        await self.conn.execute(
+            _PEAK_UPSERT.format(source=source, greatest="GREATEST"),
+            *(list(column) for column in zip(*rows, strict=True)),
         )
 
     async def insert_rejected(self, rows: Sequence[RejectedRow]) -> None:
