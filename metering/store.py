@@ -4,6 +4,7 @@ insert builds SQL in Python and was measured at 11–12k rows/s, well below what
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ class StoredPoint:
 
 
 class Transaction(Protocol):
-    async def lock_meters(self, meter_ids: Sequence[int]) -> None: ...
+    async def lock_meters(self, meter_ids: Sequence[int]) -> dict[int, int]: ...
     async def last_ts(self, keys: Sequence[SeriesKey]) -> dict[SeriesKey, int]: ...
     async def load_series(
         self, key: SeriesKey, before: int, day_start: Any
@@ -92,8 +93,15 @@ class _SQLiteTransaction:
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
         self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
 
-    async def lock_meters(self, meter_ids: Sequence[int]) -> None:
-        return None  # BEGIN IMMEDIATE already serialises writers
+    async def lock_meters(self, meter_ids: Sequence[int]) -> dict[int, int]:
+        # BEGIN IMMEDIATE already serialises writers; the sequence tells a worker whether
+        # another one wrote these meters since its own last batch.
+        rows = self.conn.execute(
+            "UPDATE meter SET ingest_seq = ingest_seq + 1"
+            " WHERE id IN (SELECT value FROM json_each(?)) RETURNING id, ingest_seq",
+            (json.dumps(list(meter_ids)),),
+        ).fetchall()
+        return dict(rows)
 
     async def last_ts(self, keys: Sequence[SeriesKey]) -> dict[SeriesKey, int]:
         out: dict[SeriesKey, int] = {}
@@ -214,13 +222,18 @@ class _PostgresTransaction:
         else:
             await self._tx.commit()
 
-    async def lock_meters(self, meter_ids: Sequence[int]) -> None:
+    async def lock_meters(self, meter_ids: Sequence[int]) -> dict[int, int]:
         # Two workers on a shared subscription receive readings of the same meter: the lock
         # makes the second wait, so that each computes daily usage from the other's rows.
-        await self.conn.execute(
-            "SELECT 1 FROM meter WHERE id = ANY($1::int[]) ORDER BY id FOR UPDATE",
+        # Rows are locked in id order (no deadlock between workers), then their ingest
+        # sequence is bumped and returned.
+        rows = await self.conn.fetch(
+            "WITH locked AS (SELECT id FROM meter WHERE id = ANY($1::int[]) ORDER BY id"
+            " FOR NO KEY UPDATE) UPDATE meter SET ingest_seq = meter.ingest_seq + 1"
+            " FROM locked WHERE meter.id = locked.id RETURNING meter.id, meter.ingest_seq",
             sorted(meter_ids),
         )
+        return {r[0]: r[1] for r in rows}
 
     async def last_ts(self, keys: Sequence[SeriesKey]) -> dict[SeriesKey, int]:
         rows = await self.conn.fetch(

@@ -33,6 +33,10 @@ class Meter(Table):
     installed_on = Date(null=True, default=None)
     removed_on = Date(null=True, default=None)
     replaces: ForeignKey = ForeignKey(references="self", on_delete=OnDelete.set_null, null=True)
+    # Bumped by each ingest batch that writes this meter's readings (in the statement that
+    # locks the row): a worker whose last write left it at n and finds n + 1 knows no other
+    # worker wrote the meter meanwhile, and keeps using its cached series state.
+    ingest_seq = BigInt(default=0)
 
 
 class Reading(Table):
