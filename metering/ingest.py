@@ -38,7 +38,10 @@ from regie.settings import Settings
 
 log = logging.getLogger("regie.ingest")
 
-_SLICE = 256  # messages accepted between two turns of the event loop while a batch is written
+# Messages (or readings) accepted between two turns of the event loop while a batch is
+# written: each of the write's statements waits for a turn to go out.
+_SLICE = 256
+_SLICE_POINTS = 500
 _PUBACK = struct.Struct("!BBH")
 
 Inbound = tuple[str, bytes, int, int, float, int]
@@ -121,7 +124,7 @@ class IngestWorker:
         else:
             self.protocol = mqtt.MQTTv5 if choice == "5" else mqtt.MQTTv311
         client = self.client = new_client(
-            address, self.settings.mqtt.client_id, self.protocol, manual_ack=True
+            address, self.settings.mqtt.client_id, self.protocol, manual_ack=True, buffered=True
         )
         client.on_message = self._on_message
         client.on_connect = self._on_connect
@@ -180,11 +183,13 @@ class IngestWorker:
             while self.inbox and len(acks) < batch_size and pipeline.pending_points < batch_size:
                 if not acks:
                     first_at = time.monotonic()
+                slice_end = pipeline.pending_points + _SLICE_POINTS
                 for _ in range(min(_SLICE, len(self.inbox))):
                     topic, payload, mid, qos, received, gen = self.inbox.popleft()
                     pipeline.accept(topic, payload, received)
                     acks.append((mid, qos, gen, received))
-                    if len(acks) >= batch_size or pipeline.pending_points >= batch_size:
+                    points = pipeline.pending_points
+                    if len(acks) >= batch_size or points >= batch_size or points >= slice_end:
                         break
                 drained += 1
                 if writing is not None:
