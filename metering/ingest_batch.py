@@ -98,6 +98,7 @@ class Pipeline:
         # cached tails of a meter are the database's as long as nobody else bumped it.
         self.meter_seq: dict[int, int] = {}
         self.batch = Batch()
+        self._arrivals: dict[float, datetime] = {}  # during a write: arrival time as datetime
 
     @property
     def pending(self) -> int:
@@ -264,6 +265,7 @@ class Pipeline:
         days: list[DayRow] = []
         flag_updates: list[tuple[str | None, int, str, int]] = []
         seqs: dict[int, int] = {}
+        self._arrivals = {}
         if points:
             seqs = await tx.lock_meters(list({key[0] for key in points}))
             known = self.meter_seq
@@ -305,6 +307,7 @@ class Pipeline:
     ) -> None:
         meter = key[0]
         rules = self.directory.by_id[meter].rules
+        arrivals = self._arrivals
         new = sorted(series.items())
         tail = self.tails.get(key)
         cached = tail.last_seen if tail else None
@@ -334,7 +337,10 @@ class Pipeline:
             flag = result.flags.get(ts)
             if flag:
                 self.counters.flagged[flag] += 1
-            readings.append((meter, key[1], ts, value, "measured", flag, _utc(received), source))
+            at = arrivals.get(received)
+            if at is None:  # the readings of one message share their arrival time
+                at = arrivals[received] = _utc(received)
+            readings.append((meter, key[1], ts, value, "measured", flag, at, source))
         for day, (consumption, quality) in result.days.items():
             days.append((meter, key[1], day, consumption, quality))
         last_seen = max([t for t, _ in new] + ([stored_last] if stored_last is not None else []))

@@ -97,8 +97,9 @@ class _SQLiteTransaction:
         # BEGIN IMMEDIATE already serialises writers; the sequence tells a worker whether
         # another one wrote these meters since its own last batch.
         rows = self.conn.execute(
-            "UPDATE meter SET ingest_seq = ingest_seq + 1"
-            " WHERE id IN (SELECT value FROM json_each(?)) RETURNING id, ingest_seq",
+            "INSERT INTO meter_ingest_seq (meter, seq) SELECT value, 1 FROM json_each(?)"
+            " WHERE true ON CONFLICT (meter) DO UPDATE SET seq = meter_ingest_seq.seq + 1"
+            " RETURNING meter, seq",
             (json.dumps(list(meter_ids)),),
         ).fetchall()
         return dict(rows)
@@ -183,7 +184,8 @@ def _first_sqlite(conn: sqlite3.Connection, key: SeriesKey) -> str | None:
 
 class PostgresStore:
     """An asyncpg connection: new readings go in by COPY; daily usage by COPY into a temporary
-    table, then one INSERT … ON CONFLICT DO UPDATE."""
+    table, then one INSERT … ON CONFLICT DO UPDATE (measured no slower than unnest() arrays for
+    3,000 rows); power peaks, a few rows, by INSERT … SELECT FROM unnest(arrays)."""
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
@@ -226,11 +228,12 @@ class _PostgresTransaction:
         # Two workers on a shared subscription receive readings of the same meter: the lock
         # makes the second wait, so that each computes daily usage from the other's rows.
         # Rows are locked in id order (no deadlock between workers), then their ingest
-        # sequence is bumped and returned.
+        # sequences are bumped and returned (HOT updates of a narrow table).
         rows = await self.conn.fetch(
             "WITH locked AS (SELECT id FROM meter WHERE id = ANY($1::int[]) ORDER BY id"
-            " FOR NO KEY UPDATE) UPDATE meter SET ingest_seq = meter.ingest_seq + 1"
-            " FROM locked WHERE meter.id = locked.id RETURNING meter.id, meter.ingest_seq",
+            " FOR NO KEY UPDATE) INSERT INTO meter_ingest_seq (meter, seq)"
+            " SELECT id, 1 FROM locked ORDER BY id ON CONFLICT (meter) DO UPDATE"
+            " SET seq = meter_ingest_seq.seq + 1 RETURNING meter, seq",
             sorted(meter_ids),
         )
         return {r[0]: r[1] for r in rows}

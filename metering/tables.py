@@ -33,10 +33,6 @@ class Meter(Table):
     installed_on = Date(null=True, default=None)
     removed_on = Date(null=True, default=None)
     replaces: ForeignKey = ForeignKey(references="self", on_delete=OnDelete.set_null, null=True)
-    # Bumped by each ingest batch that writes this meter's readings (in the statement that
-    # locks the row): a worker whose last write left it at n and finds n + 1 knows no other
-    # worker wrote the meter meanwhile, and keeps using its cached series state.
-    ingest_seq = BigInt(default=0)
 
 
 class Reading(Table):
@@ -88,3 +84,13 @@ class IngestStatus(Table):
     worker = Varchar(length=128, unique=True)
     updated_at = Timestamptz()
     counters = JSON(default="{}")
+
+
+class MeterIngestSeq(Table):
+    """Per meter, bumped by each ingest batch that writes its readings (in the statement that
+    locks the meter): a worker whose last write left n and finds n + 1 knows that no other
+    worker wrote the meter meanwhile, and keeps using its cached series state."""
+
+    id: Serial
+    meter = ForeignKey(references=Meter, on_delete=OnDelete.cascade, null=False, unique=True)
+    seq = BigInt(default=0)
