@@ -152,9 +152,10 @@ class IngestWorker:
         if self.protocol == mqtt.MQTTv5:
             props = Properties(PacketTypes.CONNECT)
             props.SessionExpiryInterval = self.settings.mqtt.session_expiry
-            # How many unacknowledged messages the broker may send us: more than one batch,
-            # so that the next batch arrives while this one is written.
-            props.ReceiveMaximum = min(65535, self.settings.ingest.batch_size * 2)
+            # How many unacknowledged messages the broker may send us: three batches, so that
+            # while one is written and the next one is full, a third already arrives (with
+            # two, the broker stopped exactly when the next batch filled).
+            props.ReceiveMaximum = receive_maximum(self.settings.ingest.batch_size)
             client.connect_async(
                 address.host, address.port, keepalive=30, clean_start=False, properties=props
             )
@@ -287,6 +288,11 @@ class IngestWorker:
                 await IngestStatus(worker=worker, updated_at=now, counters=counters).save()
         except Exception:  # the status is informative: never stop ingest for it
             log.exception("could not write the ingest status")
+
+
+def receive_maximum(batch_size: int) -> int:
+    """The MQTT 5 receive maximum of a worker writing batches of `batch_size`."""
+    return min(65535, batch_size * 3)
 
 
 def _protocol_with_retry(address: BrokerAddress) -> MQTTProtocolVersion:
