@@ -4,12 +4,15 @@ insert builds SQL in Python and was measured at 11–12k rows/s, well below what
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 ReadingRow = tuple[int, str, int, int, str, str | None, datetime, str]
 """meter, register, ts (epoch s), value, quality, flag, received_at, source."""
@@ -20,6 +23,8 @@ RejectedRow = tuple[str, str, str, str, datetime]
 PeakRow = tuple[int, date, int, int]
 """meter, local day, highest apparent power (VA), subscribed power (VA)."""
 SeriesKey = tuple[int, str]
+P = ParamSpec("P")
+R = TypeVar("R")
 READING_COLUMNS = ["meter", "register", "ts", "value", "quality", "flag", "received_at", "source"]
 
 
@@ -67,33 +72,56 @@ def _sqlite_epoch(text: str) -> int:
     return int(datetime.fromisoformat(text).timestamp())
 
 
+def _off_loop(
+    method: Callable[Concatenate[_SQLiteTransaction, P], R],
+) -> Callable[Concatenate[_SQLiteTransaction, P], Coroutine[Any, Any, R]]:
+    """The method run on the store's own thread: sqlite3 releases the GIL while SQLite works,
+    so the event loop parses the next batch meanwhile (as it does while PostgreSQL works)."""
+
+    @functools.wraps(method)
+    async def run(self: _SQLiteTransaction, *args: P.args, **kwargs: P.kwargs) -> R:
+        call = functools.partial(method, self, *args, **kwargs)
+        return await asyncio.get_running_loop().run_in_executor(self.executor, call)
+
+    return run
+
+
 class SQLiteStore:
-    """One sqlite3 connection in WAL mode; a batch is one `BEGIN IMMEDIATE` transaction."""
+    """One sqlite3 connection in WAL mode, used from one thread of its own; a batch is one
+    `BEGIN IMMEDIATE` transaction."""
 
     def __init__(self, path: str) -> None:
-        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="regie-sqlite")
 
     async def close(self) -> None:
-        self.conn.close()
+        await asyncio.get_running_loop().run_in_executor(self.executor, self.conn.close)
+        self.executor.shutdown(wait=True)
 
     def transaction(self) -> _SQLiteTransaction:
-        return _SQLiteTransaction(self.conn)
+        return _SQLiteTransaction(self.conn, self.executor)
 
 
 class _SQLiteTransaction:
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, executor: ThreadPoolExecutor) -> None:
         self.conn = conn
+        self.executor = executor
 
     async def __aenter__(self) -> _SQLiteTransaction:
-        self.conn.execute("BEGIN IMMEDIATE")  # one writer at a time: the lock is the database
+        await self._execute("BEGIN IMMEDIATE")  # one writer at a time: the lock is the database
         return self
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        await self._execute("ROLLBACK" if exc_type else "COMMIT")
 
-    async def lock_meters(self, meter_ids: Sequence[int]) -> dict[int, int]:
+    @_off_loop
+    def _execute(self, statement: str) -> None:
+        self.conn.execute(statement)
+
+    @_off_loop
+    def lock_meters(self, meter_ids: Sequence[int]) -> dict[int, int]:
         # BEGIN IMMEDIATE already serialises writers; the sequence tells a worker whether
         # another one wrote these meters since its own last batch.
         rows = self.conn.execute(
@@ -104,7 +132,8 @@ class _SQLiteTransaction:
         ).fetchall()
         return dict(rows)
 
-    async def last_ts(self, keys: Sequence[SeriesKey]) -> dict[SeriesKey, int]:
+    @_off_loop
+    def last_ts(self, keys: Sequence[SeriesKey]) -> dict[SeriesKey, int]:
         out: dict[SeriesKey, int] = {}
         query = "SELECT MAX(ts) FROM reading WHERE meter = ? AND register = ?"
         for key in keys:
@@ -113,7 +142,8 @@ class _SQLiteTransaction:
                 out[key] = _sqlite_epoch(row[0])
         return out
 
-    async def load_series(self, key: SeriesKey, before: int, day_start: Any) -> list[StoredPoint]:
+    @_off_loop
+    def load_series(self, key: SeriesKey, before: int, day_start: Any) -> list[StoredPoint]:
         anchor = _anchor_sqlite(self.conn, key, before, day_start)
         if anchor is None:
             return []
@@ -124,7 +154,8 @@ class _SQLiteTransaction:
         ).fetchall()
         return [StoredPoint(_sqlite_epoch(t), v, f) for t, v, f in rows]
 
-    async def insert_readings(self, rows: Sequence[ReadingRow]) -> int:
+    @_off_loop
+    def insert_readings(self, rows: Sequence[ReadingRow]) -> int:
         cursor = self.conn.executemany(
             "INSERT INTO reading (meter, register, ts, value, quality, flag, received_at, source)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",  # only new readings: see PostgresStore
@@ -132,7 +163,8 @@ class _SQLiteTransaction:
         )
         return cursor.rowcount
 
-    async def upsert_days(self, rows: Sequence[DayRow]) -> None:
+    @_off_loop
+    def upsert_days(self, rows: Sequence[DayRow]) -> None:
         self.conn.executemany(
             "INSERT INTO daily_usage (meter, register, day, consumption, quality)"
             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (meter, register, day) DO UPDATE SET"
@@ -140,20 +172,23 @@ class _SQLiteTransaction:
             [(m, r, d.isoformat(), c, q) for m, r, d, c, q in rows],
         )
 
-    async def update_flags(self, rows: Sequence[tuple[str | None, int, str, int]]) -> None:
+    @_off_loop
+    def update_flags(self, rows: Sequence[tuple[str | None, int, str, int]]) -> None:
         self.conn.executemany(
             "UPDATE reading SET flag = ? WHERE meter = ? AND register = ? AND ts = ?",
             [(f, m, r, _sqlite_ts(t)) for f, m, r, t in rows],
         )
 
-    async def insert_rejected(self, rows: Sequence[RejectedRow]) -> None:
+    @_off_loop
+    def insert_rejected(self, rows: Sequence[RejectedRow]) -> None:
         self.conn.executemany(
             "INSERT INTO rejected_reading (topic, payload, reason, detail, received_at)"
             " VALUES (?, ?, ?, ?, ?)",
             [(t, p, r, d, str(at)) for t, p, r, d, at in rows],
         )
 
-    async def upsert_peaks(self, rows: Sequence[PeakRow]) -> None:
+    @_off_loop
+    def upsert_peaks(self, rows: Sequence[PeakRow]) -> None:
         self.conn.executemany(
             _PEAK_UPSERT.format(source="VALUES (?, ?, ?, ?)", greatest="MAX"),
             [(m, d.isoformat(), v, sub) for m, d, v, sub in rows],
