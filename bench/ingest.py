@@ -163,9 +163,10 @@ class Mosquitto:
 
 
 def receive_maximum() -> int:
-    from regie.settings import IngestSettings  # the worker's own: min(65535, 2 × batch)
+    from metering.ingest import receive_maximum  # the worker's own
+    from regie.settings import IngestSettings
 
-    return min(65535, IngestSettings().batch_size * 2)
+    return receive_maximum(IngestSettings().batch_size)
 
 
 def connect(

@@ -14,6 +14,7 @@ import contextlib
 import json
 import logging
 import signal
+import struct
 import time
 from collections import deque
 from collections.abc import Callable
@@ -27,7 +28,7 @@ from paho.mqtt.properties import Properties
 
 from metering.adapters import AdapterOptions
 from metering.directory import MeterDirectory
-from metering.ingest_batch import Pipeline
+from metering.ingest_batch import Batch, Pipeline
 from metering.mqtt import BrokerAddress, broker_protocol, new_client
 from metering.store import PostgresStore, SQLiteStore
 from metering.tables import IngestStatus
@@ -36,6 +37,12 @@ from metering.usage import DayCalendar
 from regie.settings import Settings
 
 log = logging.getLogger("regie.ingest")
+
+# Messages (or readings) accepted between two turns of the event loop while a batch is
+# written: each of the write's statements waits for a turn to go out.
+_SLICE = 256
+_SLICE_POINTS = 500
+_PUBACK = struct.Struct("!BBH")
 
 Inbound = tuple[str, bytes, int, int, float, int]
 """topic, payload, mid, qos, received_at, connection generation."""
@@ -117,7 +124,7 @@ class IngestWorker:
         else:
             self.protocol = mqtt.MQTTv5 if choice == "5" else mqtt.MQTTv311
         client = self.client = new_client(
-            address, self.settings.mqtt.client_id, self.protocol, manual_ack=True
+            address, self.settings.mqtt.client_id, self.protocol, manual_ack=True, buffered=True
         )
         client.on_message = self._on_message
         client.on_connect = self._on_connect
@@ -145,9 +152,10 @@ class IngestWorker:
         if self.protocol == mqtt.MQTTv5:
             props = Properties(PacketTypes.CONNECT)
             props.SessionExpiryInterval = self.settings.mqtt.session_expiry
-            # How many unacknowledged messages the broker may send us: more than one batch,
-            # so that the next batch arrives while this one is written.
-            props.ReceiveMaximum = min(65535, self.settings.ingest.batch_size * 2)
+            # How many unacknowledged messages the broker may send us: three batches, so that
+            # while one is written and the next one is full, a third already arrives (with
+            # two, the broker stopped exactly when the next batch filled).
+            props.ReceiveMaximum = receive_maximum(self.settings.ingest.batch_size)
             client.connect_async(
                 address.host, address.port, keepalive=30, clean_start=False, properties=props
             )
@@ -164,54 +172,95 @@ class IngestWorker:
         batch_size = self.settings.ingest.batch_size
         flush_s = self.settings.ingest.flush_seconds
         acks: list[tuple[int, int, int, float]] = []
+        writing: asyncio.Task[None] | None = None  # the previous batch, being stored
         first_at = 0.0
         last_message = time.monotonic()
         next_stats = time.monotonic() + self.settings.ingest.stats_seconds
+        pipeline = self.pipeline
         while True:
             drained = 0
-            while (
-                self.inbox and len(acks) < batch_size and self.pipeline.pending_points < batch_size
-            ):
-                topic, payload, mid, qos, received, gen = self.inbox.popleft()
+            # Accept while the previous batch is written (the database works meanwhile), in
+            # slices, so that the write task gets the loop back between its statements.
+            while self.inbox and len(acks) < batch_size and pipeline.pending_points < batch_size:
                 if not acks:
                     first_at = time.monotonic()
-                self.pipeline.accept(topic, payload, received)
-                acks.append((mid, qos, gen, received))
+                slice_end = pipeline.pending_points + _SLICE_POINTS
+                for _ in range(min(_SLICE, len(self.inbox))):
+                    topic, payload, mid, qos, received, gen = self.inbox.popleft()
+                    pipeline.accept(topic, payload, received)
+                    acks.append((mid, qos, gen, received))
+                    points = pipeline.pending_points
+                    if len(acks) >= batch_size or points >= batch_size or points >= slice_end:
+                        break
                 drained += 1
+                if writing is not None:
+                    await asyncio.sleep(0)
             now = time.monotonic()
             if drained:
                 last_message = now
-            full = len(acks) >= batch_size or self.pipeline.pending_points >= batch_size
-            if acks and (full or now - first_at >= flush_s or self.stopping):
-                try:
-                    async with store.transaction() as tx:
-                        await self.pipeline.flush(tx)
-                except Exception:
-                    log.exception("storing a batch failed; exiting without acknowledging it")
-                    self.echo("ingest: database write failed, exiting (messages stay queued)")
+            full = len(acks) >= batch_size or pipeline.pending_points >= batch_size
+            if writing is not None and (writing.done() or full or self.stopping):
+                if not await self._written(writing):
                     return 3
-                self._ack(acks)
+                writing = None
+            if writing is None and acks and (full or now - first_at >= flush_s or self.stopping):
+                writing = asyncio.create_task(self._store(store, pipeline.take(), acks))
                 acks = []
+                await asyncio.sleep(0)  # send its first statement before accepting more
             if now >= next_stats:
                 next_stats = now + self.settings.ingest.stats_seconds
                 self.echo(self.stats_line())
                 await self._write_status()
-            if self.stopping and not acks and not self.inbox:
+            busy = acks or self.inbox or writing is not None
+            if self.stopping and not busy:
                 return 0
-            idle_for = now - last_message if not acks and not self.inbox else 0.0
+            idle_for = now - last_message if not busy else 0.0
             if self.until_idle is not None and idle_for >= self.until_idle:
                 self.echo(self.stats_line())
                 return 0
             if not drained:
-                await asyncio.sleep(0.005)
+                if writing is None:
+                    await asyncio.sleep(0.005)
+                else:  # wake up as soon as the write is done, or to accept what came in
+                    await asyncio.wait({writing}, timeout=0.005)
+
+    async def _store(
+        self,
+        store: SQLiteStore | PostgresStore,
+        batch: Batch,
+        acks: list[tuple[int, int, int, float]],
+    ) -> None:
+        """One batch in one transaction; its messages are acknowledged only once committed."""
+        async with store.transaction() as tx:
+            await self.pipeline.write(batch, tx)
+        self._ack(acks)
+
+    async def _written(self, writing: asyncio.Task[None]) -> bool:
+        try:
+            await writing
+        except Exception:
+            log.exception("storing a batch failed; exiting without acknowledging it")
+            self.echo("ingest: database write failed, exiting (messages stay queued)")
+            return False
+        return True
 
     def _ack(self, acks: list[tuple[int, int, int, float]]) -> None:
         client = self.client
         assert client is not None
         generation = self.generation
-        for mid, qos, gen, _ in acks:  # in arrival order, as MQTT requires
-            if qos and gen == generation:
-                client.ack(mid, qos)
+        # In arrival order, as MQTT requires; acks of an earlier connection are void.
+        mids = [mid for mid, qos, gen, _ in acks if qos == 1 and gen == generation]
+        queue = getattr(client, "_packet_queue", None)
+        if queue is not None and mids:
+            # One write for the batch's PUBACKs instead of one packet, one wake-up of paho's
+            # thread and one send() per message: each PUBACK is 4 bytes (type, length 2, packet
+            # id; MQTT 5 allows leaving out the success reason code), so the batch's acks are
+            # one buffer, queued the way paho queues its own `ack()`.
+            data = b"".join(_PUBACK.pack(0x40, 2, mid) for mid in mids)
+            queue(0x40, data, 0, 0)
+        else:
+            for mid in mids:
+                client.ack(mid, 1)
         self.pipeline.note_committed([received for _, _, _, received in acks])
 
     def stats_line(self) -> str:
@@ -239,6 +288,11 @@ class IngestWorker:
                 await IngestStatus(worker=worker, updated_at=now, counters=counters).save()
         except Exception:  # the status is informative: never stop ingest for it
             log.exception("could not write the ingest status")
+
+
+def receive_maximum(batch_size: int) -> int:
+    """The MQTT 5 receive maximum of a worker writing batches of `batch_size`."""
+    return min(65535, batch_size * 3)
 
 
 def _protocol_with_retry(address: BrokerAddress) -> MQTTProtocolVersion:

@@ -84,3 +84,13 @@ class IngestStatus(Table):
     worker = Varchar(length=128, unique=True)
     updated_at = Timestamptz()
     counters = JSON(default="{}")
+
+
+class MeterIngestSeq(Table):
+    """Per meter, bumped by each ingest batch that writes its readings (in the statement that
+    locks the meter): a worker whose last write left n and finds n + 1 knows that no other
+    worker wrote the meter meanwhile, and keeps using its cached series state."""
+
+    id: Serial
+    meter = ForeignKey(references=Meter, on_delete=OnDelete.cascade, null=False, unique=True)
+    seq = BigInt(default=0)

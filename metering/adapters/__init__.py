@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,6 +41,31 @@ class RawReading:
     unit: str | None  # unit string from the payload, None when the payload carries none
     source: str  # "native" | "teleinfo" | "chirpstack"
     service: str | None  # "water"/"electricity" when the topic says (native), else None
+
+
+@dataclass(frozen=True, slots=True)
+class PowerPeakReading:
+    """A TIC frame's apparent power beside the subscribed power (VA both): a candidate for the
+    day's peak, which ingest keeps as a running maximum per meter and local day."""
+
+    meter_key: str
+    key_kind: str
+    ts: datetime  # when the power was seen (SMAXSN's own stamp, else the frame's time)
+    max_va: int
+    subscribed_va: int
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """What one message carries: register readings, power peaks, and the parts refused.
+
+    `refused` holds labels that could not be read although the rest of the message could (a
+    garbled PAPP must not cost the frame's energy indexes); each is stored as a rejection."""
+
+    readings: list[RawReading]
+    peaks: list[PowerPeakReading] = field(default_factory=list)
+    refused: list[Rejection] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -180,14 +205,23 @@ def parse_message(
     """Readings carried by one MQTT message, or Rejection for anything unacceptable.
 
     Dispatches on the topic; `now` stands in for the reading time when the format carries
-    none (history-mode teleinfo). A message is accepted or rejected whole.
+    none (history-mode teleinfo). A message's readings are accepted or rejected whole.
     """
+    return parse_payload(topic, payload, now=now, options=options).readings
+
+
+def parse_payload(
+    topic: str, payload: bytes, *, now: datetime, options: AdapterOptions = DEFAULT_OPTIONS
+) -> Parsed:
+    """Everything one MQTT message carries (readings, TIC power peaks), or Rejection."""
     now_utc = utc_now(now)
     match = match_topic(topic)
     if match is None:
         raise Rejection("unknown_format", f"no adapter reads topic {shown(topic)}")
     doc = decode_json(payload, options.max_payload_bytes)
-    return _ADAPTERS[match.source](match, doc, now=now_utc, options=options)
+    if match.source == "teleinfo":
+        return teleinfo.parse_frame(match, doc, now=now_utc, options=options)
+    return Parsed(_ADAPTERS[match.source](match, doc, now=now_utc, options=options))
 
 
 # The adapters import the names above, so they are loaded last.
@@ -202,8 +236,11 @@ _ADAPTERS = {
 __all__ = [
     "DEFAULT_OPTIONS",
     "AdapterOptions",
+    "Parsed",
+    "PowerPeakReading",
     "RawReading",
     "Rejection",
     "TopicMatch",
     "parse_message",
+    "parse_payload",
 ]

@@ -66,8 +66,9 @@ class NightUsage(Table):
 
 
 class PowerPeak(Table):
-    """One meter's highest apparent power of a day and its subscribed power (TIC SMAXSN and
-    PREF), recorded where the TIC gives them."""
+    """One meter's highest apparent power of a local day and its subscribed power, in VA (TIC
+    SMAXSN and PREF, or PAPP and ISOUSC × 200 in history mode): a running maximum kept by
+    ingest (metering.store `upsert_peaks`)."""
 
     id: Serial
     meter = ForeignKey(references=Meter, on_delete=OnDelete.restrict, index=False)

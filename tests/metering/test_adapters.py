@@ -15,9 +15,12 @@ from hypothesis import strategies as st
 
 from metering.adapters import (
     AdapterOptions,
+    Parsed,
+    PowerPeakReading,
     RawReading,
     Rejection,
     parse_message,
+    parse_payload,
     parse_timestamp,
     reading_value,
 )
@@ -288,6 +291,110 @@ def test_teleinfo_value_falls_back_to_raw_digits() -> None:
 
 def test_teleinfo_frame_without_index_has_no_readings() -> None:
     assert parse("teleinfo/1", '{"PAPP": {"raw": "00270", "value": 270}}') == []
+
+
+# --- TIC power peaks ------------------------------------------------------------------------
+def frame(name: str, topic: str = "teleinfo/1", **labels: object) -> Parsed:
+    doc = json.loads(sample(name)) if name else {}
+    for label, value in labels.items():
+        label = label.replace("_1", "-1")
+        if value is None:
+            doc.pop(label, None)
+        else:
+            doc[label] = value
+    return parse_payload(topic, json.dumps(doc).encode(), now=NOW)
+
+
+def tic(raw: str) -> dict[str, object]:
+    return {"raw": raw, "value": int(raw) if raw.isdigit() else raw}
+
+
+def test_history_frame_peak_is_papp_against_isousc_times_200() -> None:
+    parsed = frame("teleinfo_history_tempo.json")
+    assert parsed.peaks == [
+        PowerPeakReading("041436020491", "serial", NOW_S, 940, 30 * 200, "teleinfo")
+    ]
+    assert len(parsed.readings) == 6 and parsed.refused == []
+
+
+def test_standard_frame_peaks_are_smaxsn_and_yesterdays_against_pref() -> None:
+    parsed = frame("teleinfo_standard_frame.json", "teleinfo/031764953443")
+    assert parsed.peaks == [  # winter horodates: UTC+1
+        PowerPeakReading("031764953443", "serial", utc("2025-03-07T05:07:08Z"), 9835, 12_000,
+                         "teleinfo"),
+        PowerPeakReading("031764953443", "serial", utc("2025-03-06T06:29:28Z"), 12_717, 12_000,
+                         "teleinfo"),
+    ]  # fmt: skip
+    assert parsed.refused == []
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        ({"ISOUSC": None}, []),  # no subscribed power: no peak, nothing refused
+        ({"PAPP": None}, []),
+        ({"IINST1": tic("004")}, []),  # three-phase: ISOUSC is on another scale
+        ({"ISOUSC": tic("45"), "PAPP": tic("09900")}, [(9900, 9000)]),
+        ({"ISOUSC": tic("0")}, []),
+    ],
+)
+def test_history_peak_needs_both_labels(
+    labels: dict[str, object], expected: list[tuple[int, int]]
+) -> None:
+    parsed = frame("teleinfo_history_tempo.json", **labels)  # type: ignore[arg-type]
+    assert [(p.max_va, p.subscribed_va) for p in parsed.peaks] == expected
+    assert parsed.refused == []
+
+
+def test_smaxsn_without_its_own_stamp_takes_the_frame_time() -> None:
+    parsed = frame("teleinfo_standard_frame.json", SMAXSN=tic("07000"), SMAXSN_1=None)
+    assert [(p.ts, p.max_va) for p in parsed.peaks] == [(utc("2025-03-07T12:43:49Z"), 7000)]
+
+
+@pytest.mark.parametrize(
+    ("name", "labels", "reason"),
+    [
+        ("teleinfo_history_doc.json", {}, "not_a_number"),  # the doc's second PAPP is "A"
+        ("teleinfo_history_tempo.json", {"PAPP": tic("-0040")}, "not_a_number"),
+        ("teleinfo_history_tempo.json", {"PAPP": {"raw": "x", "value": -40}}, "negative"),
+        ("teleinfo_history_tempo.json", {"PAPP": tic("123456")}, "too_large"),
+        ("teleinfo_history_tempo.json", {"PAPP": tic("01.5")}, "not_a_number"),
+        ("teleinfo_history_tempo.json", {"PAPP": {"raw": "1", "value": 1.5}}, "not_a_number"),
+        ("teleinfo_history_tempo.json", {"ISOUSC": "30"}, "unknown_format"),
+        ("teleinfo_standard_frame.json", {"PREF": tic("12000")}, "too_large"),
+        (
+            "teleinfo_standard_frame.json",
+            {"SMAXSN": {"raw": "1", "value": 1, "timestamp": {"date": "x", "dst": "winter"}}},
+            "bad_timestamp",
+        ),
+        (
+            "teleinfo_standard_frame.json",
+            {
+                "SMAXSN": {
+                    "raw": "1",
+                    "value": 1,
+                    "timestamp": {"date": "2025-03-07T01:00:00Z", "dst": "spring"},
+                }
+            },
+            "bad_timestamp",
+        ),
+    ],
+)
+def test_a_garbled_power_label_is_refused_alone(
+    name: str, labels: dict[str, object], reason: str
+) -> None:
+    """The frame's indexes are kept; the unreadable label is refused with its reason."""
+    whole = frame(name)
+    parsed = frame(name, **labels)  # type: ignore[arg-type]
+    assert [r.reason for r in parsed.refused] == [reason]
+    assert parsed.readings == whole.readings
+    assert len(parsed.peaks) < max(len(whole.peaks), 1)
+
+
+def test_parse_message_still_returns_only_readings() -> None:
+    topic, payload = "teleinfo/1", sample("teleinfo_history_tempo.json")
+    assert parse_message(topic, payload, now=NOW) == parse_payload(topic, payload, now=NOW).readings
+    assert parse_payload(NATIVE_W, sample("native_water_daily_batch.json"), now=NOW).peaks == []
 
 
 def test_chirpstack_options_and_eui_case() -> None:
