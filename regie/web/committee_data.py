@@ -9,7 +9,6 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from time import monotonic
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
@@ -20,6 +19,7 @@ from committees.proposals import ProposalView, get_proposal, list_proposals
 from committees.service import CommitteeInfo, get_committee, list_committees, membership_at
 from committees.tables import CollegeTally, Elector, Membership, Proposal, Vote
 from regie.web import committees_usage as usage
+from regie.web.memo import Memo
 from tariffs import service as tariff_service
 from tariffs.impact import ImpactSummary, draft_impact, last_twelve_months
 
@@ -134,8 +134,21 @@ class Dashboard:
 
 
 async def dashboard(info: CommitteeInfo, today: date) -> Dashboard:
-    service, territory = info.service, info.territory
+    """Kept per committee, day and data versions: computed again only after a change to the
+    usage of its months, to meters, households, tariff versions or bills."""
     start, end = last_twelve_months(today)
+    key = (
+        info.id, info.service, info.territory, today,
+        await usage.fingerprint(usage.year_before(start), end),
+    )  # fmt: skip
+    return await _BOARDS.get(key, lambda: _dashboard(info, start, end))
+
+
+_BOARDS: Memo[Dashboard] = Memo(size=32)
+
+
+async def _dashboard(info: CommitteeInfo, start: date, end: date) -> Dashboard:
+    service, territory = info.service, info.territory
     use = await usage.monthly(service, territory, usage.year_before(start), end)
     uses = {u.household: u for u in use.over(12, 23)}  # the dashboard's year
     found = await tariff_service.version_in_force(service, territory, end)
@@ -258,21 +271,20 @@ class Impact:
 
 async def impact_of(view: ProposalView, info: CommitteeInfo, today: date) -> Impact:
     """The draft billed over the last twelve months of real use against the tariff in force;
-    kept a few minutes like the dashboard's sums (a proposal's text never changes)."""
-    key = (view.id, view.tariff_text, info.territory, today, await usage.fingerprint())
-    at = monotonic()
-    hit = usage.IMPACTS.get(key)
-    if hit is not None and at - hit[0] < usage.CACHE_SECONDS:
-        return hit[1]
-    try:
-        draft = tariff_service.read_text(view.tariff_text, f"proposal {view.id}")
-        summary, _ = await draft_impact(draft, info.territory, today=today)
-        found = Impact(summary, None, draft.currency)
-    except tariff_service.TariffError as exc:
-        found = Impact(None, str(exc))
-    for old in [k for k, (t, _) in usage.IMPACTS.items() if at - t >= usage.CACHE_SECONDS]:
-        del usage.IMPACTS[old]
-    usage.IMPACTS[key] = (at, found)
+    kept per draft, day and data versions like the dashboard (a proposal's text never
+    changes)."""
+    start, end = last_twelve_months(today)
+    key = (view.id, view.tariff_text, info.territory, today, await usage.fingerprint(start, end))
+
+    async def compute() -> Impact:
+        try:
+            draft = tariff_service.read_text(view.tariff_text, f"proposal {view.id}")
+            summary, _ = await draft_impact(draft, info.territory, today=today)
+            return Impact(summary, None, draft.currency)
+        except tariff_service.TariffError as exc:
+            return Impact(None, str(exc))
+
+    found: Impact = await usage.IMPACTS.get(key, compute)
     return found
 
 
