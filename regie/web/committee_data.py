@@ -6,6 +6,7 @@ draft), and the public decisions. Web-side read models; no household name or add
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -18,6 +19,7 @@ from committees.lifecycle import DECIDED, Status
 from committees.proposals import ProposalView, get_proposal, list_proposals
 from committees.service import CommitteeInfo, get_committee, list_committees, membership_at
 from committees.tables import CollegeTally, Elector, Membership, Proposal, Vote
+from metering.regulation.views import QueueRow, committee_queue
 from regie.web import committees_usage as usage
 from regie.web.memo import Memo
 from tariffs import service as tariff_service
@@ -133,18 +135,59 @@ class Dashboard:
         return self.other_use // others if others else None
 
 
-async def dashboard(info: CommitteeInfo, today: date) -> Dashboard:
-    """Kept per committee, day and data versions: computed again only after a change to the
-    usage of its months, to meters, households, tariff versions or bills."""
+async def dashboard(
+    info: CommitteeInfo, today: date, versions: Mapping[str, int] | None = None
+) -> Dashboard:
+    """Kept per committee, day and data versions (read here unless given): computed again
+    only after a change to the usage of its months, meters, households, tariff versions or
+    bills."""
     start, end = last_twelve_months(today)
-    key = (
-        info.id, info.service, info.territory, today,
-        await usage.fingerprint(usage.year_before(start), end),
-    )  # fmt: skip
-    return await _BOARDS.get(key, lambda: _dashboard(info, start, end))
+    return await _BOARDS.get(
+        await board_key(info, today, versions), lambda: _dashboard(info, start, end)
+    )
+
+
+async def board_key(
+    info: CommitteeInfo, today: date, versions: Mapping[str, int] | None = None
+) -> tuple[Any, ...]:
+    start, end = last_twelve_months(today)
+    first = usage.year_before(start)
+    if versions is None:
+        found = await usage.fingerprint(first, end)
+    else:
+        found = usage.versions.pick(versions, usage.names(first, end))
+    return (info.id, info.service, info.territory, today, found)
 
 
 _BOARDS: Memo[Dashboard] = Memo(size=32)
+_QUEUES: Memo[list[QueueRow]] = Memo(size=64)
+_PROPOSALS: Memo[list[ProposalView]] = Memo(size=64)
+
+
+async def queue(
+    info: CommitteeInfo, today: date, closed: bool, versions: Mapping[str, int]
+) -> list[QueueRow]:
+    """The committee's overconsumption queue (no names), each case with the block its
+    household reaches on the dashboard: kept per dashboard and versions of cases, their
+    events and households."""
+    board = await dashboard(info, today, versions)
+    key = (
+        await board_key(info, today, versions), closed,
+        usage.versions.pick(versions, ("regulation_case", "regulation_case_event", "household")),
+    )  # fmt: skip
+    return await _QUEUES.get(
+        key,
+        lambda: committee_queue(
+            info.territory, info.service, include_closed=closed, bands=board.distribution.reached
+        ),
+    )
+
+
+async def proposals(info: CommitteeInfo, versions: Mapping[str, int]) -> list[ProposalView]:
+    """The committee's proposals in filing order, kept per versions of proposals and
+    signatures (a copy: callers sort it)."""
+    key = (info.id, usage.versions.pick(versions, ("proposal", "signature")))
+    return list(await _PROPOSALS.get(key, lambda: list_proposals(info.id)))
 
 
 async def _dashboard(info: CommitteeInfo, start: date, end: date) -> Dashboard:

@@ -122,8 +122,12 @@ async def monthly(service: str, territory: str, start: date, end: date) -> Month
 async def fingerprint(start: date, end: date) -> tuple[Any, ...]:
     """The data versions of meters, households, tariff versions, bills and the usage of the
     months from `start` to `end` (one query): read it before the data it guards."""
-    found = await versions.data_versions()
-    return versions.pick(found, (*TABLES, *versions.month_names(start, end)))
+    return versions.pick(await versions.data_versions(), names(start, end))
+
+
+def names(start: date, end: date) -> tuple[str, ...]:
+    """The data versions of what the sums of the months from `start` to `end` read."""
+    return (*TABLES, *versions.month_names(start, end))
 
 
 def forget() -> None:

@@ -8,7 +8,11 @@ from __future__ import annotations
 import asyncio
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from litestar import Request
+
+from regie.core.versions import data_versions
 
 V = TypeVar("V")
 
@@ -45,6 +49,15 @@ class Memo(Generic[V]):
 
     def clear(self) -> None:
         self._done.clear()
+
+
+async def versions_of(request: Request[Any, Any, Any]) -> dict[str, int]:
+    """The data versions, read once per request, before any data they guard (a handler that
+    changed data sets `request.state.data_versions` to None to have them read again)."""
+    found: dict[str, int] | None = getattr(request.state, "data_versions", None)
+    if found is None:
+        found = request.state.data_versions = await data_versions()
+    return found
 
 
 def forget_all() -> None:

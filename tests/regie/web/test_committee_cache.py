@@ -4,7 +4,7 @@ rewritten day of usage in its months, a new tariff version, a changed household 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -70,3 +70,35 @@ async def test_the_dashboard_is_kept_until_what_it_reads_changes(people) -> None
 
     # Another day asks again.
     assert await committee_data.dashboard(info, today + timedelta(days=1)) is not priced
+
+
+async def test_the_queue_and_proposals_follow_cases_replies_and_filings(people) -> None:  # type: ignore[no-untyped-def]
+    from committees import proposals
+    from committees.service import get_committee
+    from metering.regulation.cases import reply_to_case
+    from regie.core.versions import data_versions
+    from regie.tables import Household
+    from regie.web import committee_data
+
+    world = await make_committees(people)
+    info = await get_committee(world.a)
+    today = date.today()
+
+    async def queue() -> list:  # type: ignore[type-arg]
+        return await committee_data.queue(info, today, False, await data_versions())
+
+    first = await queue()
+    assert [(c.case, c.replies) for c in first] == [(world.case, 0)]
+    assert await queue() is first  # kept while nothing changes
+    await reply_to_case(world.case, household=world.households["H-2"], reason="pool_filling", text="")
+    assert [(c.case, c.replies) for c in await queue()] == [(world.case, 1)]
+    await Household.update({Household.persons: 5}).where(Household.reference == "H-2")
+    assert [c.persons for c in await queue()] == [5]
+
+    before = {p.id for p in await committee_data.proposals(info, await data_versions())}
+    member = world.accounts[world.logins["users_a"]]
+    filed = await proposals.file_proposal(
+        member, world.a, "free_motion", "Encore une motion", now=datetime.now(UTC)
+    )
+    after = {p.id for p in await committee_data.proposals(info, await data_versions())}
+    assert after == before | {filed}
