@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 
 from metering.units import BASE_UNITS
 from tariffs.engine import conversion_factor
@@ -39,8 +40,8 @@ class Bar:
     values: tuple[Decimal, ...]  # per register, in the chart's unit
     estimated: bool
 
-    @property
-    def total(self) -> Decimal:
+    @cached_property
+    def total(self) -> Decimal:  # asked for by the axis, the peak, the summary and the table
         return sum(self.values, Decimal(0))
 
 

@@ -90,7 +90,9 @@ async def test_the_queue_and_proposals_follow_cases_replies_and_filings(people) 
     first = await queue()
     assert [(c.case, c.replies) for c in first] == [(world.case, 0)]
     assert await queue() is first  # kept while nothing changes
-    await reply_to_case(world.case, household=world.households["H-2"], reason="pool_filling", text="")
+    await reply_to_case(
+        world.case, household=world.households["H-2"], reason="pool_filling", text=""
+    )
     assert [(c.case, c.replies) for c in await queue()] == [(world.case, 1)]
     await Household.update({Household.persons: 5}).where(Household.reference == "H-2")
     assert [c.persons for c in await queue()] == [5]
