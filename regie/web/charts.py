@@ -94,23 +94,29 @@ def build_chart(
     unit, pint_unit, digits = UNITS[(service, scale)]
     seen = {r for _, _, use, _ in bars for r in use}
     registers = tuple(sorted(seen - {"total"})) or ("total",)
-    factor = conversion_factor(BASE_UNITS[service], pint_unit)
+    factor = Fraction(conversion_factor(BASE_UNITS[service], pint_unit))
     drawn = tuple(
-        Bar(first, last, tuple(_dec(Fraction(use.get(r, 0)) * factor) for r in registers), est)
+        Bar(first, last, tuple(_scaled(use.get(r, 0), factor) for r in registers), est)
         for first, last, use, est in bars
     )
     thresholds: list[Threshold] = []
     if tariff is not None:
         to_chart = conversion_factor(tariff.unit, pint_unit)
         tallest = max((b.total for b in drawn), default=Decimal(0))
+        # The bars of a day chart share a handful of spans of the tariff period: each share
+        # and each threshold over it is computed once.
+        shares: dict[tuple[date, date], Fraction] = {}
+        for b in drawn:
+            if (b.start, b.end) not in shares:
+                shares[(b.start, b.end)] = period_share(tariff.period, b.start, b.end)
         for block in tariff.blocks:
             threshold = block.threshold(persons)
             if threshold is None:
                 continue
-            values = tuple(
-                _dec(Fraction(threshold) * period_share(tariff.period, b.start, b.end) * to_chart)
-                for b in drawn
-            )
+            over: dict[Fraction, Decimal] = {}
+            for share in set(shares.values()):
+                over[share] = _dec(Fraction(threshold) * share * to_chart)
+            values = tuple(over[shares[(b.start, b.end)]] for b in drawn)
             plotted = not thresholds or max(values, default=0) <= PLOT_ABOVE * tallest
             thresholds.append(Threshold(block.name, values, plotted))
     shown = tuple((names or {}).get(r, r) for r in registers)
@@ -132,6 +138,14 @@ def quantity(base: int, service: str, scale: str) -> Quantity:
 
 def _dec(value: Fraction) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.001"))
+
+
+def _scaled(base: int, factor: Fraction) -> Decimal:
+    """`_dec(base * factor)` without building a Fraction per figure (the same exact quotient,
+    rounded the same way)."""
+    return (Decimal(base * factor.numerator) / Decimal(factor.denominator)).quantize(
+        Decimal("0.001")
+    )
 
 
 @dataclass(frozen=True)
