@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from metering.units import BASE_UNITS
 from tariffs.engine import conversion_factor
@@ -108,7 +109,7 @@ def build_chart(
         shares: dict[tuple[date, date], Fraction] = {}
         for b in drawn:
             if (b.start, b.end) not in shares:
-                shares[(b.start, b.end)] = period_share(tariff.period, b.start, b.end)
+                shares[(b.start, b.end)] = _share(tariff.period, b.start, b.end)
         for block in tariff.blocks:
             threshold = block.threshold(persons)
             if threshold is None:
@@ -136,6 +137,9 @@ def quantity(base: int, service: str, scale: str) -> Quantity:
     return Quantity(_dec(base * conversion_factor(BASE_UNITS[service], pint_unit)), unit, digits)
 
 
+_share = lru_cache(maxsize=4096)(period_share)  # pure: the same spans come back every page
+
+
 def _dec(value: Fraction) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.001"))
 
@@ -148,8 +152,7 @@ def _scaled(base: int, factor: Fraction) -> Decimal:
     )
 
 
-@dataclass(frozen=True)
-class Rect:
+class Rect(NamedTuple):  # a hundred a chart: a tuple is cheaper to make than a dataclass
     x: float
     y: float
     width: float
@@ -158,20 +161,17 @@ class Rect:
     bar: int
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     threshold: int
     d: str  # SVG path data of the step line
 
 
-@dataclass(frozen=True)
-class Tick:
+class Tick(NamedTuple):
     y: float
     value: Decimal
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(NamedTuple):
     x: float
     bar: int
 
@@ -207,13 +207,13 @@ def draw(chart: Chart) -> Drawing:
     rects = []
     for i, bar in enumerate(chart.bars):
         x = round(LEFT + i * slot + (slot - width) / 2, 1)
-        base = Decimal(0)
+        base, below = Decimal(0), y(0)
         for r, value in enumerate(bar.values):
             if value > 0:
-                rects.append(
-                    Rect(x, y(base + value), width, round(y(base) - y(base + value), 1), r, i)
-                )
+                top = y(base + value)
+                rects.append(Rect(x, top, width, round(below - top, 1), r, i))
             base += value
+            below = y(base)
     lines = []
     for t, threshold in enumerate(chart.thresholds):
         if not threshold.plotted or not chart.bars:

@@ -23,6 +23,7 @@ SCALES: tuple[Scale, ...] = ("day", "month", "year")
 DAYS_SHOWN = 31
 MONTHS_SHOWN = 12
 YEARS_SHOWN = 5
+ONE_DAY = timedelta(days=1)
 Uses = dict[str, dict[str, int]]  # service → meter register → use (base units)
 
 
@@ -96,11 +97,11 @@ class Usage:
                     for register, use in registers.items():
                         _add(found, service, register, use)
                 day = _next_month(day)
-        for d, uses in self.days.items():
-            if day <= d <= end:
-                for service, registers in uses.items():
-                    for register, use in registers.items():
-                        _add(found, service, register, use)
+        while day <= end:  # the days of the span, looked up one by one
+            for service, registers in self.days.get(day, {}).items():
+                for register, use in registers.items():
+                    _add(found, service, register, use)
+            day += ONE_DAY
         return found
 
     def estimated(self, start: date, end: date, service: str) -> bool:
@@ -111,9 +112,12 @@ class Usage:
                     return True
                 day = _next_month(day)
             start = max(day, start)
-        return any(
-            service in services for d, services in self.days_estimated.items() if start <= d <= end
-        )
+        day = start
+        while day <= end:
+            if service in self.days_estimated.get(day, ()):
+                return True
+            day += ONE_DAY
+        return False
 
     def series(self, scale: Scale) -> dict[str, list[Bucket]]:
         """Per service, the bars of `scale` up to today (no bar after today), as
