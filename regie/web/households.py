@@ -92,13 +92,44 @@ def charts(
     tariffs: dict[str, list[hd.Version]],
 ) -> list[Any]:
     found = []
+    lang = i18n.current.get()  # the registers' names are translated
     for service, buckets in series.items():
         versions = tariffs.get(service)
-        bars = [(b.start, b.end, b.use, b.estimated) for b in buckets]
-        tariff = hd.current(versions) if versions else None
-        chart = build_chart(service, scale, bars, tariff, home.persons, register_names(versions))
-        found.append((chart, draw(chart)))
+        bars = tuple((b.start, b.end, tuple(sorted(b.use.items())), b.estimated) for b in buckets)
+        key = (service, scale, bars, tuple(versions or ()), home.persons, lang)
+        drawn = DRAWN.get(key)
+        if drawn is None:
+            tariff = hd.current(versions) if versions else None
+            chart = build_chart(
+                service, scale, [(a, b, dict(u), e) for a, b, u, e in bars], tariff,
+                home.persons, register_names(versions),
+            )  # fmt: skip
+            drawn = DRAWN[key] = (chart, draw(chart))
+            while len(DRAWN) > 2048:
+                del DRAWN[next(iter(DRAWN))]
+        found.append(drawn)
     return found
+
+
+# Charts and estimates are pure functions of what they are drawn or priced from (the use of
+# each bar, the tariff versions, the household's size and status, the language): kept by
+# exactly that, so that a page shown again with the same figures is not drawn or priced again.
+DRAWN: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+PRICED: dict[tuple[Any, ...], hd.Estimate | None] = {}
+
+
+def estimate(
+    versions: list[hd.Version], service: str, home: hd.Home, use: dict[str, int], today: date
+) -> hd.Estimate | None:
+    key = (
+        tuple(versions), service, home.persons, home.social, today,
+        tuple(sorted(use.items())),
+    )  # fmt: skip
+    if key not in PRICED:
+        PRICED[key] = hd.estimate(versions, service, home, use, today)
+        while len(PRICED) > 2048:
+            del PRICED[next(iter(PRICED))]
+    return PRICED[key]
 
 
 async def overview(
@@ -117,9 +148,9 @@ async def overview(
             use = (await hd.use_between(home, since, today)).get(service, {})
         standings.append(hd.standing(tariff, service, use, home.persons, since, today))
         month = usage.between(today.replace(day=1)).get(service, {})
-        estimate = hd.estimate(versions, service, home, month, today)
-        if estimate is not None:
-            estimates.append((estimate, quantity(estimate.forecast_use, service, "month")))
+        found = estimate(versions, service, home, month, today)
+        if found is not None:
+            estimates.append((found, quantity(found.forecast_use, service, "month")))
     return {"standings": standings, "estimates": estimates}
 
 
