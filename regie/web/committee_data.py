@@ -52,9 +52,12 @@ async def seats_of(account: int, now: datetime) -> list[Seat]:
     ]
 
 
-async def seat_in(committee: int, account: int, now: datetime) -> Seat | None:
+async def seat_in(
+    committee: int, account: int, now: datetime, versions: Mapping[str, int] | None = None
+) -> Seat | None:
     """The account's seat in this committee now; None when it does not sit there (or the
-    committee does not exist: the two are not told apart)."""
+    committee does not exist: the two are not told apart). With `versions`, the committee
+    itself (its charter parsed) is kept per versions of committees and colleges."""
     member = (
         await Membership.select(Membership.college.name, Membership.starts_at)
         .where((Membership.committee == committee) & (Membership.account == account))
@@ -65,7 +68,12 @@ async def seat_in(committee: int, account: int, now: datetime) -> Seat | None:
     if member is None:
         return None
     try:
-        return Seat(await get_committee(committee), member["college.name"], member["starts_at"])
+        if versions is None:
+            info = await get_committee(committee)
+        else:
+            key = (committee, usage.versions.pick(versions, ("committee", "college")))
+            info = await _COMMITTEES.get(key, lambda: get_committee(committee))
+        return Seat(info, member["college.name"], member["starts_at"])
     except NotFound:
         return None
 
@@ -167,26 +175,29 @@ async def board_key(
 
 _BOARDS: Memo[Dashboard] = Memo(size=32)
 _QUEUES: Memo[list[QueueRow]] = Memo(size=64)
+_COMMITTEES: Memo[CommitteeInfo] = Memo(size=256)
 _PROPOSALS: Memo[list[ProposalView]] = Memo(size=64)
 
 
 async def queue(
     info: CommitteeInfo, today: date, closed: bool, versions: Mapping[str, int]
 ) -> list[QueueRow]:
-    """The committee's overconsumption queue (no names), each case with the block its
-    household reaches on the dashboard: kept per dashboard and versions of cases, their
-    events and households."""
+    """The committee's overconsumption queue (no names), newest cases first, each case with
+    the block its household reaches on the dashboard: kept per dashboard and versions of
+    cases, their events and households."""
     board = await dashboard(info, today, versions)
     key = (
         await board_key(info, today, versions), closed,
         usage.versions.pick(versions, ("regulation_case", "regulation_case_event", "household")),
     )  # fmt: skip
-    return await _QUEUES.get(
-        key,
-        lambda: committee_queue(
+
+    async def newest_first() -> list[QueueRow]:
+        cases = await committee_queue(
             info.territory, info.service, include_closed=closed, bands=board.distribution.reached
-        ),
-    )
+        )
+        return sorted(cases, key=lambda c: (c.opened_on, c.case), reverse=True)
+
+    return await _QUEUES.get(key, newest_first)
 
 
 async def proposals(info: CommitteeInfo, versions: Mapping[str, int]) -> list[ProposalView]:

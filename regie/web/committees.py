@@ -57,15 +57,14 @@ class NotSeated(Exception):
 async def seat(request: Request[Any, Any, Any], committee: int) -> tuple[Identity, data.Seat]:
     """The identity and its seat in the committee; anyone else is refused."""
     who = require_identity(request)
-    found = await data.seat_in(committee, who.id, now())
+    found = await data.seat_in(committee, who.id, now(), await versions_of(request))
     if found is None:
         raise NotSeated()
     return who, found
 
 
 def queue_page(cases: list[Any], page_no: int) -> dict[str, Any]:
-    """One page of the queue, newest cases first, and the counts of the whole queue."""
-    cases = sorted(cases, key=lambda c: (c.opened_on, c.case), reverse=True)
+    """One page of the queue (`cases` newest first), and the counts of the whole queue."""
     pages = max(1, -(-len(cases) // QUEUE_PAGE))
     page_no = min(page_no, pages)
     counts = Counter((c.kind, c.status) for c in cases)
