@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -283,6 +283,42 @@ async def list_proposals(committee: int, status: str | None = None) -> list[Prop
         .group_by(Signature.proposal)
     }
     return [_view(r, counts.get(r["id"], 0)) for r in rows]
+
+
+async def proposals_for_household(
+    committees: Sequence[int], household: int, statuses: Iterable[str]
+) -> list[tuple[ProposalView, bool]]:
+    """The proposals of `committees` in `statuses` or filed by `household`, in filing order,
+    each with its co-signature count and whether `household` co-signed it: two queries
+    whatever the number of committees."""
+    if not committees:
+        return []
+    rows = (
+        await Proposal.select()
+        .where(
+            Proposal.committee.is_in(list(committees))
+            & (Proposal.status.is_in(list(statuses)) | (Proposal.household == household))
+        )
+        .order_by(Proposal.id)
+    )
+    if not rows:
+        return []
+    ids = [int(r["id"]) for r in rows]
+    marks = ", ".join("{}" for _ in ids)
+    counts = {
+        int(r["proposal"]): (int(r["n"]), bool(r["mine"]))
+        for r in await Signature.raw(
+            "SELECT proposal, COUNT(*) AS n,"
+            " SUM(CASE WHEN household = {} THEN 1 ELSE 0 END) AS mine"
+            f" FROM signature WHERE proposal IN ({marks}) GROUP BY proposal",
+            household,
+            *ids,
+        )
+    }
+    return [
+        (_view(r, counts.get(r["id"], (0, False))[0]), counts.get(r["id"], (0, False))[1])
+        for r in rows
+    ]
 
 
 async def comments(proposal: int) -> list[tuple[str, str, datetime]]:

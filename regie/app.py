@@ -17,7 +17,7 @@ from litestar.template.config import TemplateConfig
 
 import templates
 from regie.core.database import engine
-from regie.web import i18n
+from regie.web import chart_html, i18n
 from regie.web.api import HouseholdApiController
 from regie.web.auth import AuthController
 from regie.web.committees import CommitteeController
@@ -93,6 +93,11 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     )  # fmt: skip
 
 
+def configure_templates(engine: JinjaTemplateEngine) -> None:
+    i18n.configure(engine.engine)
+    chart_html.configure(engine.engine)
+
+
 def controllers() -> list[Any]:
     return [
         AuthController,
@@ -121,7 +126,7 @@ def create_app(*, pool: bool = True) -> Litestar:
         template_config=TemplateConfig(
             directory=TEMPLATES,
             engine=JinjaTemplateEngine,
-            engine_callback=lambda engine: i18n.configure(engine.engine),
+            engine_callback=configure_templates,
         ),
         before_request=before_request,
         middleware=[SecurityHeadersMiddleware()],

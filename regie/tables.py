@@ -1,6 +1,6 @@
 """régie's own tables: the households served and the accounts of the people who log in."""
 
-from piccolo.columns import Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import BigInt, Boolean, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -54,3 +54,13 @@ class Invitation(Table):
     account = ForeignKey(references=Account, on_delete=OnDelete.cascade)
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+
+
+class DataVersion(Table):
+    """A counter per kind of data, raised by database triggers in the same transaction as
+    every change to that data (`regie.core.versions`): a cached page keyed on the counters it
+    read is never served after a change. Rows are never deleted, so a counter never repeats."""
+
+    id: Serial
+    name = Varchar(length=64, unique=True)  # a table, or `daily_usage:YYYY-MM`
+    n = BigInt(default=0)

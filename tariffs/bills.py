@@ -109,10 +109,23 @@ async def get_bill(number: str) -> IssuedBill:
 
 
 async def list_bills(
-    *, period: str | None = None, household: int | None = None, service: str | None = None
+    *,
+    period: str | None = None,
+    household: int | None = None,
+    service: str | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
 ) -> list[IssuedBill]:
-    """Bills and credit notes in number order."""
-    query = Bill.select().order_by(Bill.year).order_by(Bill.seq)
+    """Bills and credit notes in number order (`newest_first`: the other way), the first
+    `limit` of them."""
+    ascending = not newest_first
+    query = (
+        Bill.select()
+        .order_by(Bill.year, ascending=ascending)
+        .order_by(Bill.seq, ascending=ascending)
+    )
+    if limit is not None:
+        query = query.limit(limit)
     if period is not None:
         query = query.where(Bill.period == period)
     if household is not None:

@@ -135,6 +135,9 @@ async def identity(account_id: int) -> Identity | None:
     return identity_of(row) if row and row["active"] else None
 
 
+IDENTITY_COLUMNS = ("login", "name", "household", "is_operator", "is_admin")
+
+
 def identity_of(row: dict[str, Any]) -> Identity:
     return Identity(
         id=row["id"],

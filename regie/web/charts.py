@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from metering.units import BASE_UNITS
 from tariffs.engine import conversion_factor
@@ -39,8 +41,8 @@ class Bar:
     values: tuple[Decimal, ...]  # per register, in the chart's unit
     estimated: bool
 
-    @property
-    def total(self) -> Decimal:
+    @cached_property
+    def total(self) -> Decimal:  # asked for by the axis, the peak, the summary and the table
         return sum(self.values, Decimal(0))
 
 
@@ -93,23 +95,29 @@ def build_chart(
     unit, pint_unit, digits = UNITS[(service, scale)]
     seen = {r for _, _, use, _ in bars for r in use}
     registers = tuple(sorted(seen - {"total"})) or ("total",)
-    factor = conversion_factor(BASE_UNITS[service], pint_unit)
+    factor = Fraction(conversion_factor(BASE_UNITS[service], pint_unit))
     drawn = tuple(
-        Bar(first, last, tuple(_dec(Fraction(use.get(r, 0)) * factor) for r in registers), est)
+        Bar(first, last, tuple(_scaled(use.get(r, 0), factor) for r in registers), est)
         for first, last, use, est in bars
     )
     thresholds: list[Threshold] = []
     if tariff is not None:
         to_chart = conversion_factor(tariff.unit, pint_unit)
         tallest = max((b.total for b in drawn), default=Decimal(0))
+        # The bars of a day chart share a handful of spans of the tariff period: each share
+        # and each threshold over it is computed once.
+        shares: dict[tuple[date, date], Fraction] = {}
+        for b in drawn:
+            if (b.start, b.end) not in shares:
+                shares[(b.start, b.end)] = _share(tariff.period, b.start, b.end)
         for block in tariff.blocks:
             threshold = block.threshold(persons)
             if threshold is None:
                 continue
-            values = tuple(
-                _dec(Fraction(threshold) * period_share(tariff.period, b.start, b.end) * to_chart)
-                for b in drawn
-            )
+            over: dict[Fraction, Decimal] = {}
+            for share in set(shares.values()):
+                over[share] = _dec(Fraction(threshold) * share * to_chart)
+            values = tuple(over[shares[(b.start, b.end)]] for b in drawn)
             plotted = not thresholds or max(values, default=0) <= PLOT_ABOVE * tallest
             thresholds.append(Threshold(block.name, values, plotted))
     shown = tuple((names or {}).get(r, r) for r in registers)
@@ -129,12 +137,22 @@ def quantity(base: int, service: str, scale: str) -> Quantity:
     return Quantity(_dec(base * conversion_factor(BASE_UNITS[service], pint_unit)), unit, digits)
 
 
+_share = lru_cache(maxsize=4096)(period_share)  # pure: the same spans come back every page
+
+
 def _dec(value: Fraction) -> Decimal:
     return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(Decimal("0.001"))
 
 
-@dataclass(frozen=True)
-class Rect:
+def _scaled(base: int, factor: Fraction) -> Decimal:
+    """`_dec(base * factor)` without building a Fraction per figure (the same exact quotient,
+    rounded the same way)."""
+    return (Decimal(base * factor.numerator) / Decimal(factor.denominator)).quantize(
+        Decimal("0.001")
+    )
+
+
+class Rect(NamedTuple):  # a hundred a chart: a tuple is cheaper to make than a dataclass
     x: float
     y: float
     width: float
@@ -143,20 +161,17 @@ class Rect:
     bar: int
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     threshold: int
     d: str  # SVG path data of the step line
 
 
-@dataclass(frozen=True)
-class Tick:
+class Tick(NamedTuple):
     y: float
     value: Decimal
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(NamedTuple):
     x: float
     bar: int
 
@@ -192,13 +207,13 @@ def draw(chart: Chart) -> Drawing:
     rects = []
     for i, bar in enumerate(chart.bars):
         x = round(LEFT + i * slot + (slot - width) / 2, 1)
-        base = Decimal(0)
+        base, below = Decimal(0), y(0)
         for r, value in enumerate(bar.values):
             if value > 0:
-                rects.append(
-                    Rect(x, y(base + value), width, round(y(base) - y(base + value), 1), r, i)
-                )
+                top = y(base + value)
+                rects.append(Rect(x, top, width, round(below - top, 1), r, i))
             base += value
+            below = y(base)
     lines = []
     for t, threshold in enumerate(chart.thresholds):
         if not threshold.plotted or not chart.bars:

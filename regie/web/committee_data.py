@@ -6,10 +6,10 @@ draft), and the public decisions. Web-side read models; no household name or add
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from time import monotonic
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
@@ -17,9 +17,11 @@ from piccolo.query.functions.aggregate import Count
 from committees.errors import NotFound
 from committees.lifecycle import DECIDED, Status
 from committees.proposals import ProposalView, get_proposal, list_proposals
-from committees.service import CommitteeInfo, get_committee, list_committees, membership_at
+from committees.service import CommitteeInfo, get_committee, list_committees
 from committees.tables import CollegeTally, Elector, Membership, Proposal, Vote
+from metering.regulation.views import QueueRow, committee_queue
 from regie.web import committees_usage as usage
+from regie.web.memo import Memo
 from tariffs import service as tariff_service
 from tariffs.impact import ImpactSummary, draft_impact, last_twelve_months
 
@@ -50,14 +52,28 @@ async def seats_of(account: int, now: datetime) -> list[Seat]:
     ]
 
 
-async def seat_in(committee: int, account: int, now: datetime) -> Seat | None:
+async def seat_in(
+    committee: int, account: int, now: datetime, versions: Mapping[str, int] | None = None
+) -> Seat | None:
     """The account's seat in this committee now; None when it does not sit there (or the
-    committee does not exist: the two are not told apart)."""
-    member = await membership_at(committee, account, now)
+    committee does not exist: the two are not told apart). With `versions`, the committee
+    itself (its charter parsed) is kept per versions of committees and colleges."""
+    member = (
+        await Membership.select(Membership.college.name, Membership.starts_at)
+        .where((Membership.committee == committee) & (Membership.account == account))
+        .where(_sitting(now))
+        .order_by(Membership.college.name)  # as `membership_at` finds it, without the others
+        .first()
+    )
     if member is None:
         return None
     try:
-        return Seat(await get_committee(committee), member.college, member.starts_at)
+        if versions is None:
+            info = await get_committee(committee)
+        else:
+            key = (committee, usage.versions.pick(versions, ("committee", "college")))
+            info = await _COMMITTEES.get(key, lambda: get_committee(committee))
+        return Seat(info, member["college.name"], member["starts_at"])
     except NotFound:
         return None
 
@@ -133,9 +149,66 @@ class Dashboard:
         return self.other_use // others if others else None
 
 
-async def dashboard(info: CommitteeInfo, today: date) -> Dashboard:
-    service, territory = info.service, info.territory
+async def dashboard(
+    info: CommitteeInfo, today: date, versions: Mapping[str, int] | None = None
+) -> Dashboard:
+    """Kept per committee, day and data versions (read here unless given): computed again
+    only after a change to the usage of its months, meters, households, tariff versions or
+    bills."""
     start, end = last_twelve_months(today)
+    return await _BOARDS.get(
+        await board_key(info, today, versions), lambda: _dashboard(info, start, end)
+    )
+
+
+async def board_key(
+    info: CommitteeInfo, today: date, versions: Mapping[str, int] | None = None
+) -> tuple[Any, ...]:
+    start, end = last_twelve_months(today)
+    first = usage.year_before(start)
+    if versions is None:
+        found = await usage.fingerprint(first, end)
+    else:
+        found = usage.versions.pick(versions, usage.names(first, end))
+    return (info.id, info.service, info.territory, today, found)
+
+
+_BOARDS: Memo[Dashboard] = Memo(size=32)
+_QUEUES: Memo[list[QueueRow]] = Memo(size=64)
+_COMMITTEES: Memo[CommitteeInfo] = Memo(size=256)
+_PROPOSALS: Memo[list[ProposalView]] = Memo(size=64)
+
+
+async def queue(
+    info: CommitteeInfo, today: date, closed: bool, versions: Mapping[str, int]
+) -> list[QueueRow]:
+    """The committee's overconsumption queue (no names), newest cases first, each case with
+    the block its household reaches on the dashboard: kept per dashboard and versions of
+    cases, their events and households."""
+    board = await dashboard(info, today, versions)
+    key = (
+        await board_key(info, today, versions), closed,
+        usage.versions.pick(versions, ("regulation_case", "regulation_case_event", "household")),
+    )  # fmt: skip
+
+    async def newest_first() -> list[QueueRow]:
+        cases = await committee_queue(
+            info.territory, info.service, include_closed=closed, bands=board.distribution.reached
+        )
+        return sorted(cases, key=lambda c: (c.opened_on, c.case), reverse=True)
+
+    return await _QUEUES.get(key, newest_first)
+
+
+async def proposals(info: CommitteeInfo, versions: Mapping[str, int]) -> list[ProposalView]:
+    """The committee's proposals in filing order, kept per versions of proposals and
+    signatures (a copy: callers sort it)."""
+    key = (info.id, usage.versions.pick(versions, ("proposal", "signature")))
+    return list(await _PROPOSALS.get(key, lambda: list_proposals(info.id)))
+
+
+async def _dashboard(info: CommitteeInfo, start: date, end: date) -> Dashboard:
+    service, territory = info.service, info.territory
     use = await usage.monthly(service, territory, usage.year_before(start), end)
     uses = {u.household: u for u in use.over(12, 23)}  # the dashboard's year
     found = await tariff_service.version_in_force(service, territory, end)
@@ -258,21 +331,20 @@ class Impact:
 
 async def impact_of(view: ProposalView, info: CommitteeInfo, today: date) -> Impact:
     """The draft billed over the last twelve months of real use against the tariff in force;
-    kept a few minutes like the dashboard's sums (a proposal's text never changes)."""
-    key = (view.id, view.tariff_text, info.territory, today, await usage.fingerprint())
-    at = monotonic()
-    hit = usage.IMPACTS.get(key)
-    if hit is not None and at - hit[0] < usage.CACHE_SECONDS:
-        return hit[1]
-    try:
-        draft = tariff_service.read_text(view.tariff_text, f"proposal {view.id}")
-        summary, _ = await draft_impact(draft, info.territory, today=today)
-        found = Impact(summary, None, draft.currency)
-    except tariff_service.TariffError as exc:
-        found = Impact(None, str(exc))
-    for old in [k for k, (t, _) in usage.IMPACTS.items() if at - t >= usage.CACHE_SECONDS]:
-        del usage.IMPACTS[old]
-    usage.IMPACTS[key] = (at, found)
+    kept per draft, day and data versions like the dashboard (a proposal's text never
+    changes)."""
+    start, end = last_twelve_months(today)
+    key = (view.id, view.tariff_text, info.territory, today, await usage.fingerprint(start, end))
+
+    async def compute() -> Impact:
+        try:
+            draft = tariff_service.read_text(view.tariff_text, f"proposal {view.id}")
+            summary, _ = await draft_impact(draft, info.territory, today=today)
+            return Impact(summary, None, draft.currency)
+        except tariff_service.TariffError as exc:
+            return Impact(None, str(exc))
+
+    found: Impact = await usage.IMPACTS.get(key, compute)
     return found
 
 

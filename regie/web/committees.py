@@ -14,8 +14,6 @@ from litestar.params import FromQuery, Parameter
 from litestar.response import Template
 
 from committees.lifecycle import Status
-from committees.proposals import list_proposals
-from metering.regulation import views as regulation_views
 from metering.regulation.service import local_today, regie_zone
 from regie.core.accounts import Identity
 from regie.web import committee_data as data
@@ -23,6 +21,7 @@ from regie.web import committees_charts as charts
 from regie.web import i18n
 from regie.web.charts import quantity
 from regie.web.guards import require_identity
+from regie.web.memo import versions_of
 from regie.web.render import page
 from regie.web.security import identity_of, session_of
 from tariffs import costs_store
@@ -60,15 +59,14 @@ class NotSeated(Exception):
 async def seat(request: Request[Any, Any, Any], committee: int) -> tuple[Identity, data.Seat]:
     """The identity and its seat in the committee; anyone else is refused."""
     who = require_identity(request)
-    found = await data.seat_in(committee, who.id, now())
+    found = await data.seat_in(committee, who.id, now(), await versions_of(request))
     if found is None:
         raise NotSeated()
     return who, found
 
 
 def queue_page(cases: list[Any], page_no: int) -> dict[str, Any]:
-    """One page of the queue, newest cases first, and the counts of the whole queue."""
-    cases = sorted(cases, key=lambda c: (c.opened_on, c.case), reverse=True)
+    """One page of the queue (`cases` newest first), and the counts of the whole queue."""
     pages = max(1, -(-len(cases) // QUEUE_PAGE))
     page_no = min(page_no, pages)
     counts = Counter((c.kind, c.status) for c in cases)
@@ -137,16 +135,14 @@ class CommitteeController(Controller):
             "seat": found, "info": info, "closed": closed, "quantity": quantity, "local": local,
         }  # fmt: skip
         board = None
+        versions = await versions_of(request)
         if block in (None, "queue"):
-            board = await data.dashboard(info, today())
-            cases = await regulation_views.committee_queue(
-                info.territory, info.service, include_closed=closed,
-                bands=board.distribution.reached,
-            )  # fmt: skip
+            board = await data.dashboard(info, today(), versions)
+            cases = await data.queue(info, today(), closed, versions)
             context.update(queue_page(cases, page_no))
             context.update(await case_weeks(info.territory, info.service, today()))
         if block in (None, "proposals"):
-            found_proposals = await list_proposals(info.id)
+            found_proposals = await data.proposals(info, versions)
             rank = {s.value: i for i, s in enumerate(STATUS_ORDER)}
             found_proposals.sort(key=lambda p: (rank.get(p.status, 99), -p.id))
             context["proposals"] = found_proposals

@@ -5,25 +5,25 @@ share, social households and revenue. Sums only: no name, address or reference i
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 from math import floor
-from time import monotonic
 from typing import Any
 
-from piccolo.query.functions.aggregate import Max, Sum
+from piccolo.query.functions.aggregate import Sum
 from piccolo.query.functions.datetime import Month, Year
 
 from metering.tables import DailyUsage, Meter
 from metering.units import BASE_UNITS
-from regie.tables import Household
+from regie.core import versions
+from regie.web.memo import Memo
 from tariffs.billing_plan import month_span
 from tariffs.engine import PricingError, conversion_factor
 from tariffs.model import Tariff
 from tariffs.money import period_share, to_fraction
 from tariffs.pricer import tariff_uses
-from tariffs.tables import Bill, TariffVersion
+from tariffs.tables import Bill
 
 
 @dataclass(frozen=True)
@@ -101,45 +101,38 @@ def _named(months: Iterable[Mapping[str, int]]) -> bool:
     return any(r != "total" for month in months for r in month)
 
 
-# The monthly sums of a committee's households, kept a few minutes: reading a year of daily
-# usage of every household is the dashboard's cost, and whole past months rarely change. A
-# new usage row (a larger id) or a change of meters reads again; a usage row rewritten in
-# place (a late reading rolled up again) shows within CACHE_SECONDS.
-CACHE_SECONDS = 300.0
-_CACHE: dict[tuple[Any, ...], tuple[float, Monthly]] = {}
-IMPACTS: dict[tuple[Any, ...], tuple[float, Any]] = {}  # tariff drafts' impacts (committee_data)
+# The monthly sums of a committee's households: reading a year of daily usage of every
+# household is the dashboard's cost. Kept per span and data versions (regie.core.versions):
+# a change to meters, households or the usage of a month of the span reads again.
+_MONTHLY: Memo[Monthly] = Memo(size=16)
+IMPACTS: Memo[Any] = Memo(size=64)  # tariff drafts' impacts (committee_data)
+TABLES = ("meter", "household", "tariff_version", "bill")
 
 
 async def monthly(service: str, territory: str, start: date, end: date) -> Monthly:
     """The use per household and month over the whole months from `start` to `end`."""
-    who = await served(service, territory)
-    key = (
-        service, territory, start, end, await fingerprint(),
-        hash(tuple(sorted(who.owner.items()))),
-    )  # fmt: skip
-    now = monotonic()
-    hit = _CACHE.get(key)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return replace(hit[1], who=who)  # persons and social status as they are now
-    found = await _read_monthly(who, start, end)
-    for old in [k for k, (at, _) in _CACHE.items() if now - at >= CACHE_SECONDS]:
-        del _CACHE[old]
-    _CACHE[key] = (now, found)
-    return found
+    key = (service, territory, start, end, await fingerprint(start, end))
+
+    async def read() -> Monthly:
+        return await _read_monthly(await served(service, territory), start, end)
+
+    return await _MONTHLY.get(key, read)
 
 
-async def fingerprint() -> tuple[Any, ...]:
-    """What changes when usage, meters or tariff versions are added (read by primary key)."""
-    found = []
-    for table in (DailyUsage, Meter, TariffVersion, Household):
-        row = await table.select(Max(table.id, alias="n")).first()
-        found.append((row or {}).get("n"))
-    return tuple(found)
+async def fingerprint(start: date, end: date) -> tuple[Any, ...]:
+    """The data versions of meters, households, tariff versions, bills and the usage of the
+    months from `start` to `end` (one query): read it before the data it guards."""
+    return versions.pick(await versions.data_versions(), names(start, end))
+
+
+def names(start: date, end: date) -> tuple[str, ...]:
+    """The data versions of what the sums of the months from `start` to `end` read."""
+    return (*TABLES, *versions.month_names(start, end))
 
 
 def forget() -> None:
     """Empty the caches of monthly sums and impacts."""
-    _CACHE.clear()
+    _MONTHLY.clear()
     IMPACTS.clear()
 
 

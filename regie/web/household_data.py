@@ -6,28 +6,27 @@ from __future__ import annotations
 
 import calendar
 import json
-from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from piccolo.query.functions.aggregate import Count, Sum
+from piccolo.query.functions.aggregate import Sum
 
 from committees import proposals as committee_proposals
 from committees.lifecycle import COMMENTABLE, Status
 from committees.service import CommitteeInfo, list_committees
-from committees.tables import Signature
 from metering.regulation import service as regulation
 from metering.regulation import views as regulation_views
 from metering.tables import DailyUsage, Meter
 from metering.units import BASE_UNITS
 from regie.settings import get_settings
 from regie.tables import Household
+from regie.web.household_usage import Bucket, Scale, buckets, read_usage
 from tariffs import bills as tariff_bills
 from tariffs import service as tariff_service
 from tariffs.engine import PricingError, conversion_factor
@@ -35,13 +34,9 @@ from tariffs.fast import Priced
 from tariffs.model import Tariff
 from tariffs.money import period_bounds, period_share
 from tariffs.pricer import Pricer, Use, Version, tariff_uses
+from tariffs.tables import Bill
 
-Scale = Literal["day", "month", "year"]
-SCALES: tuple[Scale, ...] = ("day", "month", "year")
 SERVICES = ("water", "electricity")
-DAYS_SHOWN = 31
-MONTHS_SHOWN = 12
-YEARS_SHOWN = 5
 
 
 def local_today() -> date:
@@ -110,72 +105,9 @@ async def use_between(home: Home, start: date, end: date) -> dict[str, dict[str,
     return dict(out)
 
 
-@dataclass(frozen=True)
-class Bucket:
-    """One bar of a chart: the use of a service over `start`..`end` per meter register."""
-
-    start: date
-    end: date
-    use: dict[str, int]
-    estimated: bool  # some day of it was estimated (a gap between readings)
-
-
-def buckets(scale: Scale, today: date) -> list[tuple[date, date]]:
-    """The spans of the bars: the last 31 days, the last 12 months, or the last 5 years."""
-    if scale == "day":
-        return [(d, d) for d in (today - timedelta(days=i) for i in range(DAYS_SHOWN - 1, -1, -1))]
-    if scale == "month":
-        spans = []
-        year, month = today.year, today.month
-        for _ in range(MONTHS_SHOWN):
-            last = calendar.monthrange(year, month)[1]
-            spans.append((date(year, month, 1), date(year, month, last)))
-            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-        return spans[::-1]
-    return [
-        (date(y, 1, 1), date(y, 12, 31))
-        for y in range(today.year - YEARS_SHOWN + 1, today.year + 1)
-    ]
-
-
 async def series(home: Home, scale: Scale, today: date) -> dict[str, list[Bucket]]:
     """Per service, the bars of `scale` up to today (no bar after today)."""
-    spans = buckets(scale, today)
-    if not home.meters:
-        return {}
-    rows = await DailyUsage.select(
-        DailyUsage.meter, DailyUsage.day, DailyUsage.register, DailyUsage.consumption,
-        DailyUsage.quality,
-    ).where(
-        DailyUsage.meter.is_in(list(home.meters))
-        & (DailyUsage.day >= spans[0][0]) & (DailyUsage.day <= today)
-    )  # fmt: skip
-    starts = [s for s, _ in spans]
-    use: dict[str, list[dict[str, int]]] = {s: [{} for _ in spans] for s in home.services()}
-    estimated: dict[str, list[bool]] = {s: [False] * len(spans) for s in home.services()}
-    for r in rows:
-        service = home.meters[r["meter"]]
-        i = bisect_right(starts, _as_date(r["day"])) - 1
-        into = use[service][i]
-        into[r["register"]] = into.get(r["register"], 0) + int(r["consumption"])
-        estimated[service][i] |= r["quality"] == "estimated"
-    # The month or year under way ends today: its bar and its thresholds run to today.
-    cut = [(s, min(e, today)) for s, e in spans]
-    first = 0
-    if scale == "year":  # years before the first use are left out
-        while first < len(spans) - 1 and not any(use[s][first] for s in use):
-            first += 1
-    return {
-        service: [
-            Bucket(s, e, u, est)
-            for (s, e), u, est in zip(cut, use[service], estimated[service], strict=True)
-        ][first:]
-        for service in use
-    }
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    return (await read_usage(home, today, buckets(scale, today)[0][0])).series(scale)
 
 
 # -- tariff: blocks, bill to date, forecast ----------------------------------------------
@@ -307,9 +239,24 @@ def _price(
 # -- bills, alerts, proposals ------------------------------------------------------------
 
 
-async def bills_of(home: Home) -> list[tariff_bills.IssuedBill]:
-    """The household's bills and credit notes, newest first."""
-    return (await tariff_bills.list_bills(household=home.id))[::-1]
+async def bills_of(home: Home, limit: int | None = None) -> list[tariff_bills.IssuedBill]:
+    """The household's bills and credit notes, newest first (the `limit` newest)."""
+    return await tariff_bills.list_bills(household=home.id, newest_first=True, limit=limit)
+
+
+async def latest_bills(home: Home, limit: int) -> list[dict[str, Any]]:
+    """The `limit` newest bills and credit notes of the household, as its page lists them
+    (number, service, period, total, currency, kind): one light query."""
+    rows: list[dict[str, Any]] = await (
+        Bill.select(
+            Bill.number, Bill.service, Bill.period, Bill.total_cents, Bill.currency, Bill.kind
+        )
+        .where(Bill.household == home.id)
+        .order_by(Bill.year, ascending=False)
+        .order_by(Bill.seq, ascending=False)
+        .limit(limit)
+    )
+    return rows
 
 
 async def bill_of(home: Home, number: str) -> tariff_bills.IssuedBill | None:
@@ -356,35 +303,18 @@ async def committees_of(home: Home) -> list[CommitteeInfo]:
 
 
 async def proposals_of(home: Home) -> list[CommitteeProposals]:
-    """Its committees' proposals under way, and its own whatever their status."""
-    found = []
-    for committee in await committees_of(home):
-        views = [
-            p for p in await committee_proposals.list_proposals(committee.id)
-            if Status(p.status) in COMMENTABLE or p.household == home.id
-        ]  # fmt: skip
-        counts, signed = await _signatures(home, [p.id for p in views])
-        items = [
+    """Its committees' proposals under way, and its own whatever their status (newest first
+    per committee): two queries for all its committees."""
+    mine = await committees_of(home)
+    found = await committee_proposals.proposals_for_household(
+        [c.id for c in mine], home.id, [s.value for s in COMMENTABLE]
+    )
+    per: dict[int, list[ProposalItem]] = {c.id: [] for c in mine}
+    for p, signed in reversed(found):
+        per[p.committee].append(
             ProposalItem(
-                p, counts.get(p.id, 0), p.id in signed, p.household == home.id,
-                p.status == Status.DRAFT and p.household != home.id and p.id not in signed,
+                p, p.signatures, signed, p.household == home.id,
+                p.status == Status.DRAFT and p.household != home.id and not signed,
             )
-            for p in reversed(views)
-        ]  # fmt: skip
-        found.append(CommitteeProposals(committee, items))
-    return found
-
-
-async def _signatures(home: Home, ids: Iterable[int]) -> tuple[dict[int, int], set[int]]:
-    ids = list(ids)
-    if not ids:
-        return {}, set()
-    rows = (
-        await Signature.select(Signature.proposal, Count(Signature.id, alias="n"))
-        .where(Signature.proposal.is_in(ids))
-        .group_by(Signature.proposal)
-    )
-    mine = await Signature.select(Signature.proposal).where(
-        Signature.proposal.is_in(ids) & (Signature.household == home.id)
-    )
-    return {r["proposal"]: r["n"] for r in rows}, {r["proposal"] for r in mine}
+        )  # fmt: skip
+    return [CommitteeProposals(c, per[c.id]) for c in mine]

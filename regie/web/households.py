@@ -23,10 +23,13 @@ from metering.regulation.cases import REPLY_REASONS, CaseNotFound, reply_to_case
 from metering.regulation.notices import opened_message
 from metering.regulation.rules import Kind
 from regie.web import household_data as hd
+from regie.web import household_kept as kept
+from regie.web import household_usage as hu
 from regie.web import i18n
 from regie.web.bill_pdf import bill_pdf as render_bill_pdf
 from regie.web.charts import build_chart, draw, quantity
 from regie.web.guards import require_household
+from regie.web.memo import versions_of
 from regie.web.render import page
 from tariffs.pricer import TELEINFO_REGISTERS
 
@@ -46,7 +49,7 @@ async def household(request: Request[Any, Any, Any]) -> hd.Home:
     """The identity's own household: the only one its pages ever read."""
     who = require_household(request)
     try:
-        return await hd.home_of(int(who.household_id or 0))
+        return await kept.home_of(int(who.household_id or 0), await versions_of(request))
     except hd.NoHousehold:
         raise NotFoundException() from None
 
@@ -59,15 +62,17 @@ def wanted(request: Request[Any, Any, Any]) -> str | None:
     return target if target in BLOCKS else None
 
 
-async def glance(home: hd.Home, today: date, scales: tuple[str, ...]) -> dict[str, Any]:
-    """Use per service today, this month and this year, each in the unit it shows best."""
-    first = {"day": today, "month": today.replace(day=1), "year": today.replace(month=1, day=1)}
+def firsts(today: date) -> dict[str, date]:
+    return {"day": today, "month": today.replace(day=1), "year": today.replace(month=1, day=1)}
+
+
+def glance(home: hd.Home, uses: dict[str, hu.Uses]) -> dict[str, Any]:
+    """Use per service today, this month and this year (`uses` per scale), each in the unit
+    it shows best."""
     figures: dict[str, dict[str, Any]] = {s: {} for s in home.services()}
-    uses = {}
-    for scale in scales:
-        uses[scale] = await hd.use_between(home, first[scale], today)
+    for scale, use in uses.items():
         for service in home.services():
-            total = sum(hd.shown_registers(uses[scale].get(service, {})).values())
+            total = sum(hd.shown_registers(use.get(service, {})).values())
             figures[service][scale] = quantity(total, service, scale)
     return {"figures": figures, "uses": uses}
 
@@ -82,23 +87,55 @@ def register_names(versions: list[hd.Version] | None) -> dict[str, str]:
     return names
 
 
-async def charts(
-    home: hd.Home, scale: hd.Scale, today: date, tariffs: dict[str, list[hd.Version]] | None = None
+def charts(
+    home: hd.Home,
+    scale: hu.Scale,
+    series: dict[str, list[hu.Bucket]],
+    tariffs: dict[str, list[hd.Version]],
 ) -> list[Any]:
-    if tariffs is None:
-        tariffs = await hd.tariffs_in_force(home, today)
     found = []
-    for service, buckets in (await hd.series(home, scale, today)).items():
+    lang = i18n.current.get()  # the registers' names are translated
+    for service, buckets in series.items():
         versions = tariffs.get(service)
-        bars = [(b.start, b.end, b.use, b.estimated) for b in buckets]
-        tariff = hd.current(versions) if versions else None
-        chart = build_chart(service, scale, bars, tariff, home.persons, register_names(versions))
-        found.append((chart, draw(chart)))
+        bars = tuple((b.start, b.end, tuple(sorted(b.use.items())), b.estimated) for b in buckets)
+        key = (service, scale, bars, tuple(versions or ()), home.persons, lang)
+        drawn = DRAWN.get(key)
+        if drawn is None:
+            tariff = hd.current(versions) if versions else None
+            chart = build_chart(
+                service, scale, [(a, b, dict(u), e) for a, b, u, e in bars], tariff,
+                home.persons, register_names(versions),
+            )  # fmt: skip
+            drawn = DRAWN[key] = (chart, draw(chart))
+            while len(DRAWN) > 2048:
+                del DRAWN[next(iter(DRAWN))]
+        found.append(drawn)
     return found
 
 
+# Charts and estimates are pure functions of what they are drawn or priced from (the use of
+# each bar, the tariff versions, the household's size and status, the language): kept by
+# exactly that, so that a page shown again with the same figures is not drawn or priced again.
+DRAWN: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+PRICED: dict[tuple[Any, ...], hd.Estimate | None] = {}
+
+
+def estimate(
+    versions: list[hd.Version], service: str, home: hd.Home, use: dict[str, int], today: date
+) -> hd.Estimate | None:
+    key = (
+        tuple(versions), service, home.persons, home.social, today,
+        tuple(sorted(use.items())),
+    )  # fmt: skip
+    if key not in PRICED:
+        PRICED[key] = hd.estimate(versions, service, home, use, today)
+        while len(PRICED) > 2048:
+            del PRICED[next(iter(PRICED))]
+    return PRICED[key]
+
+
 async def overview(
-    home: hd.Home, today: date, uses: dict[str, Any], tariffs: dict[str, list[hd.Version]]
+    home: hd.Home, today: date, usage: hu.Usage, tariffs: dict[str, list[hd.Version]]
 ) -> dict[str, Any]:
     """Where the household stands in its blocks, and its bill to date with its forecast."""
     standings, estimates = [], []
@@ -107,30 +144,30 @@ async def overview(
             continue
         tariff = hd.current(versions)
         since = hd.period_start(tariff, today)
-        if since == today.replace(month=1, day=1):
-            use = uses["year"].get(service, {})
-        elif since == today.replace(day=1):
-            use = uses["month"].get(service, {})
-        else:
+        if usage.covers(since):
+            use = usage.between(since).get(service, {})
+        else:  # a tariff taking effect in the middle of a month long gone: read it apart
             use = (await hd.use_between(home, since, today)).get(service, {})
         standings.append(hd.standing(tariff, service, use, home.persons, since, today))
-        month = uses["month"].get(service, {})
-        estimate = hd.estimate(versions, service, home, month, today)
-        if estimate is not None:
-            estimates.append((estimate, quantity(estimate.forecast_use, service, "month")))
+        month = usage.between(today.replace(day=1)).get(service, {})
+        found = estimate(versions, service, home, month, today)
+        if found is not None:
+            estimates.append((found, quantity(found.forecast_use, service, "month")))
     return {"standings": standings, "estimates": estimates}
 
 
-async def participation(home: hd.Home, today: date, block: str | None) -> dict[str, Any]:
+async def participation(
+    home: hd.Home, today: date, block: str | None, versions: dict[str, int]
+) -> dict[str, Any]:
     """Alerts and cases, and the committees' proposals (or only the block asked for)."""
     context: dict[str, Any] = {"reasons": REPLY_REASONS, "kinds": KINDS}
     if block in (None, "alerts"):
-        alerts = await hd.alerts_of(home, today)
+        alerts = await kept.alerts_of(home, today, versions)
         lang = i18n.current.get()
         context["alerts"] = alerts
         context["case_texts"] = {c.case: case_text(c, lang) for c in alerts.cases}
     if block in (None, "proposals"):
-        context["committees"] = await hd.proposals_of(home)
+        context["committees"] = await kept.proposals_of(home, versions)
     return context
 
 
@@ -232,24 +269,29 @@ class HouseholdController(Controller):
         **extra: Any,
     ) -> Template:
         today = hd.local_today()
-        chart_scale: hd.Scale = scale if scale in hd.SCALES else "day"
+        chart_scale: hu.Scale = scale if scale in hu.SCALES else "day"
         block = wanted(request)
+        versions = await versions_of(request)
         context: dict[str, Any] = {"home": home, "today": today, "scale": chart_scale}
         context.update(form={}, error="", error_at="", done=done if done in DONE else "")
         context.update(extra)
         if block == "today_figures":
-            context.update(await glance(home, today, ("day",)))
+            context.update(glance(home, {"day": await hd.use_between(home, today, today)}))
         elif block == "usage_chart":
-            context["charts"] = await charts(home, chart_scale, today)
+            tariffs = await kept.tariffs_in_force(home, today, versions)
+            series = await hd.series(home, chart_scale, today)
+            context["charts"] = charts(home, chart_scale, series, tariffs)
         elif block is not None:
-            context.update(await participation(home, today, block))
-        else:
-            context.update(await glance(home, today, ("day", "month", "year")))
-            tariffs = await hd.tariffs_in_force(home, today)
-            context.update(await overview(home, today, context["uses"], tariffs))
-            context["charts"] = await charts(home, chart_scale, today, tariffs)
-            context["bills"] = (await hd.bills_of(home))[:3]
-            context.update(await participation(home, today, None))
+            context.update(await participation(home, today, block, versions))
+        else:  # the whole page: one read of use feeds every figure, the chart and the bill
+            tariffs = await kept.tariffs_in_force(home, today, versions)
+            starts = [hd.period_start(hd.current(v), today) for v in tariffs.values()]
+            usage = await hu.read_usage(home, today, hu.earliest(chart_scale, today, *starts))
+            context.update(glance(home, {k: usage.between(d) for k, d in firsts(today).items()}))
+            context.update(await overview(home, today, usage, tariffs))
+            context["charts"] = charts(home, chart_scale, usage.series(chart_scale), tariffs)
+            context["bills"] = await kept.latest_bills(home, versions)
+            context.update(await participation(home, today, None, versions))
         return await page(request, TEMPLATE, block, **context)
 
     async def _answer(
@@ -258,6 +300,7 @@ class HouseholdController(Controller):
         """After a form: without HTMX, back to the page (303) or the page with the error;
         with HTMX, the block it targets."""
         anchor = "alerts" if done == "replied" else "proposals"
+        request.state.data_versions = None  # read again: the form may have changed data
         if not failure and wanted(request) is None:
             return Redirect(f"/household?done={done}#{anchor}", status_code=303)
         if failure:

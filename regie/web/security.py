@@ -14,8 +14,8 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from regie.core.accounts import Identity, identity
-from regie.core.sessions import Session, find_session, open_session
+from regie.core.accounts import Identity
+from regie.core.sessions import Session, find_session_identity, open_session
 from regie.settings import get_settings
 
 COOKIE = "regie_session"
@@ -59,10 +59,8 @@ async def load_session(request: Request[Any, Any, Any]) -> Response[Any] | None:
     request.state.identity = None
     key = request.cookies.get(COOKIE)
     if key:
-        session = await find_session(key, timedelta(minutes=web.session_idle_minutes))
-        request.state.session = session
-        if session and session.account_id:
-            request.state.identity = await identity(session.account_id)
+        idle = timedelta(minutes=web.session_idle_minutes)
+        request.state.session, request.state.identity = await find_session_identity(key, idle)
     if request.method in SAFE_METHODS:
         return None
     problem = await _unsafe_request_problem(request)

@@ -1,0 +1,209 @@
+"""A household's use read once for its page: the recent days one by one and the whole months
+before them summed by the database, two queries from which today, this month, this year, the
+tariff period, the chart of any scale and the forecast are all taken."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from piccolo.query.functions.aggregate import Sum
+from piccolo.query.functions.datetime import Month, Year
+
+from metering.tables import DailyUsage
+
+if TYPE_CHECKING:
+    from regie.web.household_data import Home
+
+Scale = Literal["day", "month", "year"]
+SCALES: tuple[Scale, ...] = ("day", "month", "year")
+DAYS_SHOWN = 31
+MONTHS_SHOWN = 12
+YEARS_SHOWN = 5
+ONE_DAY = timedelta(days=1)
+Uses = dict[str, dict[str, int]]  # service → meter register → use (base units)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """One bar of a chart: the use of a service over `start`..`end` per meter register."""
+
+    start: date
+    end: date
+    use: dict[str, int]
+    estimated: bool  # some day of it was estimated (a gap between readings)
+
+
+def buckets(scale: Scale, today: date) -> list[tuple[date, date]]:
+    """The spans of the bars: the last 31 days, the last 12 months, or the last 5 years."""
+    if scale == "day":
+        return [(d, d) for d in (today - timedelta(days=i) for i in range(DAYS_SHOWN - 1, -1, -1))]
+    if scale == "month":
+        spans = []
+        year, month = today.year, today.month
+        for _ in range(MONTHS_SHOWN):
+            last = calendar.monthrange(year, month)[1]
+            spans.append((date(year, month, 1), date(year, month, last)))
+            year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+        return spans[::-1]
+    return [
+        (date(y, 1, 1), date(y, 12, 31))
+        for y in range(today.year - YEARS_SHOWN + 1, today.year + 1)
+    ]
+
+
+def _add(into: Uses, service: str, register: str, use: int) -> None:
+    per = into.setdefault(service, {})
+    per[register] = per.get(register, 0) + use
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Each day from `first_day` to `today`, and each whole month from `first_month` to the
+    month before today's, per service and meter register, with the services some of whose
+    days were estimated (a gap between readings)."""
+
+    home: Home
+    today: date
+    first_day: date
+    first_month: date
+    days: dict[date, Uses]
+    days_estimated: dict[date, set[str]]
+    months: dict[date, Uses]  # keyed by the month's first day
+    months_estimated: dict[date, set[str]]
+
+    @property
+    def this_month(self) -> date:
+        return self.today.replace(day=1)
+
+    def covers(self, start: date) -> bool:
+        """Whether the use from `start` to today can be taken from what was read."""
+        if start >= self.first_day:
+            return True
+        return start.day == 1 and self.first_month <= start <= self.this_month
+
+    def between(self, start: date, end: date | None = None) -> Uses:
+        """The use from `start` to `end` (today by default), inclusive; `covers(start)` and
+        `end` is today or a day read one by one, or the eve of a month read whole."""
+        end = self.today if end is None else end
+        found: Uses = {}
+        day = start
+        if start < self.first_day:  # whole months up to today's
+            while day < self.this_month and day <= end:
+                for service, registers in self.months.get(day, {}).items():
+                    for register, use in registers.items():
+                        _add(found, service, register, use)
+                day = _next_month(day)
+        while day <= end:  # the days of the span, looked up one by one
+            for service, registers in self.days.get(day, {}).items():
+                for register, use in registers.items():
+                    _add(found, service, register, use)
+            day += ONE_DAY
+        return found
+
+    def estimated(self, start: date, end: date, service: str) -> bool:
+        if start < self.first_day and start.day == 1:
+            day = start
+            while day < self.this_month and day <= end:
+                if service in self.months_estimated.get(day, ()):
+                    return True
+                day = _next_month(day)
+            start = max(day, start)
+        day = start
+        while day <= end:
+            if service in self.days_estimated.get(day, ()):
+                return True
+            day += ONE_DAY
+        return False
+
+    def series(self, scale: Scale) -> dict[str, list[Bucket]]:
+        """Per service, the bars of `scale` up to today (no bar after today), as
+        `household_data.series` draws them."""
+        spans = buckets(scale, self.today)
+        services = self.home.services()
+        cut = [(s, min(e, self.today)) for s, e in spans]
+        use = {s: [self.between(a, b).get(s, {}) for a, b in cut] for s in services}
+        first = 0
+        if scale == "year":  # years before the first use are left out
+            while first < len(spans) - 1 and not any(use[s][first] for s in use):
+                first += 1
+        return {
+            service: [
+                Bucket(a, b, u, self.estimated(a, b, service))
+                for (a, b), u in zip(cut, use[service], strict=True)
+            ][first:]
+            for service in services
+        }
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def earliest(scale: Scale, today: date, *starts: date) -> date:
+    """The first month the page needs: this year's, the chart's first bar's, and `starts`
+    (the tariff periods') when they begin on a month's first day."""
+    found = min(today.replace(month=1, day=1), buckets(scale, today)[0][0])
+    for start in starts:
+        if start.day == 1:
+            found = min(found, start)
+    return found
+
+
+async def read_usage(home: Home, today: date, first_month: date) -> Usage:
+    """Days one by one over the last 31 days (and this month), whole months from
+    `first_month` (a month's first day) on: two queries through the meters' index."""
+    this_month = today.replace(day=1)
+    first_day = min(today - timedelta(days=DAYS_SHOWN - 1), this_month)
+    if first_month >= first_day:  # the days read one by one cover it
+        first_month = this_month
+    days: dict[date, Uses] = defaultdict(dict)
+    days_estimated: dict[date, set[str]] = defaultdict(set)
+    months: dict[date, Uses] = defaultdict(dict)
+    months_estimated: dict[date, set[str]] = defaultdict(set)
+    meters = list(home.meters)
+    if meters:
+        rows = await DailyUsage.select(
+            DailyUsage.meter, DailyUsage.day, DailyUsage.register, DailyUsage.consumption,
+            DailyUsage.quality,
+        ).where(
+            DailyUsage.meter.is_in(meters) & (DailyUsage.day >= first_day)
+            & (DailyUsage.day <= today)
+        )  # fmt: skip
+        for r in rows:
+            service, day = home.meters[r["meter"]], _as_date(r["day"])
+            _add(days[day], service, r["register"], int(r["consumption"]))
+            if r["quality"] == "estimated":
+                days_estimated[day].add(service)
+        if first_month < this_month:
+            grouped: list[dict[str, Any]] = await (
+                DailyUsage.select(
+                    DailyUsage.meter, DailyUsage.register, DailyUsage.quality,
+                    Year(DailyUsage.day, alias="y"), Month(DailyUsage.day, alias="m"),
+                    Sum(DailyUsage.consumption, alias="use"),
+                )
+                .where(
+                    DailyUsage.meter.is_in(meters) & (DailyUsage.day >= first_month)
+                    & (DailyUsage.day < this_month)
+                )
+                .group_by(
+                    DailyUsage.meter, DailyUsage.register, DailyUsage.quality,
+                    Year(DailyUsage.day), Month(DailyUsage.day),
+                )
+            )  # fmt: skip
+            for r in grouped:
+                service, month = home.meters[r["meter"]], date(int(r["y"]), int(r["m"]), 1)
+                _add(months[month], service, r["register"], int(r["use"] or 0))
+                if r["quality"] == "estimated":
+                    months_estimated[month].add(service)
+    return Usage(
+        home, today, first_day, first_month, dict(days), dict(days_estimated), dict(months),
+        dict(months_estimated),
+    )  # fmt: skip
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

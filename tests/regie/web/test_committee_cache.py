@@ -1,0 +1,106 @@
+"""The committee dashboard is computed once per committee, day and data versions: the same
+answer while nothing it reads changes (today's live use included), a new one after a new or
+rewritten day of usage in its months, a new tariff version, a changed household or meter."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from tests.regie.web.test_committees import _use, make_committees, water_tariff
+
+pytestmark = pytest.mark.db
+
+
+async def test_the_dashboard_is_kept_until_what_it_reads_changes(people) -> None:  # type: ignore[no-untyped-def]
+    from committees.service import get_committee
+    from metering.tables import DailyUsage, Meter
+    from regie.tables import Household
+    from regie.web import committee_data
+    from tariffs import service as tariffs
+    from tariffs.impact import last_twelve_months
+
+    world = await make_committees(people)
+    info = await get_committee(world.a)
+    today = date.today()
+    start, end = last_twelve_months(today)
+    first = await committee_data.dashboard(info, today)
+    assert await committee_data.dashboard(info, today) is first  # kept
+
+    # Today's live use lies outside the dashboard's whole months: still the same answer.
+    meter = await Meter.select(Meter.id).where(Meter.serial == "W-H-1").first()
+    assert meter is not None
+    await DailyUsage.update({DailyUsage.consumption: 5000}).where(
+        (DailyUsage.meter == meter["id"]) & (DailyUsage.day == today)
+    )
+    assert await committee_data.dashboard(info, today) is first
+
+    # A day of a past month rewritten in place (a late reading rolled up again).
+    await DailyUsage.update({DailyUsage.consumption: 300 + 1000}).where(
+        (DailyUsage.meter == meter["id"]) & (DailyUsage.day == start)
+    )
+    rewritten = await committee_data.dashboard(info, today)
+    assert rewritten.total == first.total + 1000
+    assert await committee_data.dashboard(info, today) is rewritten
+
+    # A new day in the months of the year before (the trend's reference).
+    await DailyUsage.delete().where(
+        (DailyUsage.meter == meter["id"]) & (DailyUsage.day == start - timedelta(days=1))
+    )
+    assert (await committee_data.dashboard(info, today)).last_total == first.last_total - 200
+    await _use(meter["id"], start - timedelta(days=1), start - timedelta(days=1), 200)
+    again = await committee_data.dashboard(info, today)
+    assert again.last_total == first.last_total
+
+    # A household's persons change its thresholds; a new tariff version its blocks.
+    await Household.update({Household.social: False}).where(Household.reference == "H-1")
+    moved = await committee_data.dashboard(info, today)
+    assert moved is not again and moved.social == first.social - 1
+    await tariffs.create_version(
+        water_tariff("3.10", (end - timedelta(days=3)).isoformat()).replace(
+            'name = "', 'name = "Nouveau ', 1
+        ),
+        "lille",
+        origin="decision",
+        decision_ref="test-cache-1",
+    )
+    priced = await committee_data.dashboard(info, today)
+    assert priced is not moved and priced.tariff != moved.tariff
+
+    # Another day asks again.
+    assert await committee_data.dashboard(info, today + timedelta(days=1)) is not priced
+
+
+async def test_the_queue_and_proposals_follow_cases_replies_and_filings(people) -> None:  # type: ignore[no-untyped-def]
+    from committees import proposals
+    from committees.service import get_committee
+    from metering.regulation.cases import reply_to_case
+    from regie.core.versions import data_versions
+    from regie.tables import Household
+    from regie.web import committee_data
+
+    world = await make_committees(people)
+    info = await get_committee(world.a)
+    today = date.today()
+
+    async def queue() -> list:  # type: ignore[type-arg]
+        return await committee_data.queue(info, today, False, await data_versions())
+
+    first = await queue()
+    assert [(c.case, c.replies) for c in first] == [(world.case, 0)]
+    assert await queue() is first  # kept while nothing changes
+    await reply_to_case(
+        world.case, household=world.households["H-2"], reason="pool_filling", text=""
+    )
+    assert [(c.case, c.replies) for c in await queue()] == [(world.case, 1)]
+    await Household.update({Household.persons: 5}).where(Household.reference == "H-2")
+    assert [c.persons for c in await queue()] == [5]
+
+    before = {p.id for p in await committee_data.proposals(info, await data_versions())}
+    member = world.accounts[world.logins["users_a"]]
+    filed = await proposals.file_proposal(
+        member, world.a, "free_motion", "Encore une motion", now=datetime.now(UTC)
+    )
+    after = {p.id for p in await committee_data.proposals(info, await data_versions())}
+    assert after == before | {filed}
