@@ -14,6 +14,7 @@ from litestar.params import FromQuery, Parameter
 from litestar.response import Template
 
 from committees.lifecycle import Status
+from metering.regulation import views as regulation_views
 from metering.regulation.service import local_today, regie_zone
 from regie.core.accounts import Identity
 from regie.web import committee_data as data
