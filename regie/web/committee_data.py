@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
@@ -20,9 +20,12 @@ from committees.proposals import ProposalView, get_proposal, list_proposals
 from committees.service import CommitteeInfo, get_committee, list_committees
 from committees.tables import CollegeTally, Elector, Membership, Proposal, Vote
 from metering.regulation.views import QueueRow, committee_queue
+from metering.regulation.views import dashboard as regulation_dashboard
 from regie.web import committees_usage as usage
 from regie.web.memo import Memo
+from tariffs import costs_store
 from tariffs import service as tariff_service
+from tariffs.costs import CostSummary
 from tariffs.impact import ImpactSummary, draft_impact, last_twelve_months
 
 PUBLISHED = frozenset({*DECIDED, Status.ENACTED})  # what the public pages show
@@ -198,6 +201,41 @@ async def queue(
         return sorted(cases, key=lambda c: (c.opened_on, c.case), reverse=True)
 
     return await _QUEUES.get(key, newest_first)
+
+
+_CASE_WEEKS: Memo[dict[str, Any]] = Memo(size=64)
+_COSTS: Memo[CostSummary] = Memo(size=64)
+WEEKS = 12  # weeks of cases counted on the committee's page
+
+
+async def case_weeks(
+    info: CommitteeInfo, today: date, versions: Mapping[str, int]
+) -> dict[str, Any]:
+    """Cases opened over the last twelve ISO weeks, by rule and by week, with the volume
+    involved and how many ended after a notice alone (issue 5's dashboard): kept per day and
+    versions of cases."""
+    monday = today - timedelta(days=today.weekday())
+    first = monday - timedelta(weeks=WEEKS - 1)
+    weeks = []
+    for n in range(WEEKS):
+        year, week, _ = (first + timedelta(weeks=n)).isocalendar()
+        weeks.append(f"{year}-W{week:02d}")
+
+    async def count() -> dict[str, Any]:
+        stats = await regulation_dashboard(info.territory, info.service, since=first, until=today)
+        return {"case_stats": stats, "case_weeks": weeks, "case_since": first}
+
+    key = (info.id, today, usage.versions.pick(versions, ("regulation_case",)))
+    return await _CASE_WEEKS.get(key, count)
+
+
+async def costs(
+    info: CommitteeInfo, start: date, end: date, versions: Mapping[str, int]
+) -> CostSummary:
+    """The régie's costs over the dashboard's months, kept per versions of cost lines."""
+    key = (info.id, start, end, usage.versions.pick(versions, ("cost_line",)))
+    where = (info.service, info.territory)
+    return await _COSTS.get(key, lambda: costs_store.between(*where, start, end))
 
 
 async def proposals(info: CommitteeInfo, versions: Mapping[str, int]) -> list[ProposalView]:

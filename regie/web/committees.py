@@ -6,7 +6,7 @@ committees_proposals)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
@@ -14,7 +14,6 @@ from litestar.params import FromQuery, Parameter
 from litestar.response import Template
 
 from committees.lifecycle import Status
-from metering.regulation import views as regulation_views
 from metering.regulation.service import local_today, regie_zone
 from regie.core.accounts import Identity
 from regie.web import committee_data as data
@@ -25,12 +24,10 @@ from regie.web.guards import require_identity
 from regie.web.memo import versions_of
 from regie.web.render import page
 from regie.web.security import identity_of, session_of
-from tariffs import costs_store
 
 TEMPLATE = "committees/committee.html"
 BLOCKS = ("queue", "proposals")
 QUEUE_PAGE = 25
-WEEKS = 12  # weeks of cases counted on the committee's page
 # The order proposals are listed in: what needs the members first.
 STATUS_ORDER = [Status.VOTING, Status.DEBATE, Status.DRAFT, Status.ADOPTED, Status.ENACTED,
                 Status.VETOED, Status.REJECTED, Status.NO_QUORUM]  # fmt: skip
@@ -76,19 +73,6 @@ def queue_page(cases: list[Any], page_no: int) -> dict[str, Any]:
         "queue_counts": sorted(counts.items()), "queue_total": len(cases),
         "page_no": page_no, "pages": pages,
     }  # fmt: skip
-
-
-async def case_weeks(territory: str, service: str, day: date) -> dict[str, Any]:
-    """Cases opened over the last twelve ISO weeks, by rule and by week, with the volume
-    involved and how many ended after a notice alone (issue 5's dashboard)."""
-    monday = day - timedelta(days=day.weekday())
-    first = monday - timedelta(weeks=WEEKS - 1)
-    weeks = []
-    for n in range(WEEKS):
-        year, week, _ = (first + timedelta(weeks=n)).isocalendar()
-        weeks.append(f"{year}-W{week:02d}")
-    stats = await regulation_views.dashboard(territory, service, since=first, until=day)
-    return {"case_stats": stats, "case_weeks": weeks, "case_since": first}
 
 
 def wanted(request: Request[Any, Any, Any], blocks: tuple[str, ...]) -> str | None:
@@ -141,7 +125,7 @@ class CommitteeController(Controller):
             board = await data.dashboard(info, today(), versions)
             cases = await data.queue(info, today(), closed, versions)
             context.update(queue_page(cases, page_no))
-            context.update(await case_weeks(info.territory, info.service, today()))
+            context.update(await data.case_weeks(info, today(), versions))
         if block in (None, "proposals"):
             found_proposals = await data.proposals(info, versions)
             rank = {s.value: i for i, s in enumerate(STATUS_ORDER)}
@@ -151,7 +135,5 @@ class CommitteeController(Controller):
             context["board"] = board
             context["histogram"] = charts.households_by_block(board.distribution.blocks)
             context["trend"] = charts.use_by_month(info.service, board.months, board.last_year)
-            context["costs"] = await costs_store.between(
-                info.service, info.territory, board.start, board.end
-            )
+            context["costs"] = await data.costs(info, board.start, board.end, versions)
         return await page(request, TEMPLATE, block, **context)

@@ -104,3 +104,40 @@ async def test_the_queue_and_proposals_follow_cases_replies_and_filings(people) 
     )
     after = {p.id for p in await committee_data.proposals(info, await data_versions())}
     assert after == before | {filed}
+
+
+async def test_costs_and_weekly_case_counts_follow_their_tables(people) -> None:  # type: ignore[no-untyped-def]
+    from committees.service import get_committee
+    from metering.regulation.cases import grant_exemption
+    from metering.regulation.tables import RegulationCase
+    from regie.core.versions import data_versions
+    from regie.web import committee_data
+    from tariffs import costs, costs_store
+    from tariffs.impact import last_twelve_months
+
+    world = await make_committees(people)
+    info = await get_committee(world.a)
+    today = date.today()
+    start, end = last_twelve_months(today)
+    none = await committee_data.costs(info, start, end, await data_versions())
+    assert none.lines == 0
+    assert await committee_data.costs(info, start, end, await data_versions()) is none
+    line = costs.parse_line(
+        service="water", territory="lille", starts_on=start.isoformat(),
+        ends_on=end.isoformat(), category="staff", label="Personnel", amount="1000",
+    )  # fmt: skip
+    recorded = await costs_store.record(line, by="test", now=datetime.now(UTC))
+    found = await committee_data.costs(info, start, end, await data_versions())
+    assert found.cents == 100_000 and found.lines == 1
+    await costs_store.withdraw(recorded, by="test", now=datetime.now(UTC))
+    assert (await committee_data.costs(info, start, end, await data_versions())).lines == 0
+
+    weeks = await committee_data.case_weeks(info, today, await data_versions())
+    assert weeks["case_stats"].opened == 1
+    assert await committee_data.case_weeks(info, today, await data_versions()) is weeks
+    await grant_exemption(world.case, until=None, reason="test")
+    after = await committee_data.case_weeks(info, today, await data_versions())
+    assert after is not weeks and after["case_stats"].still_open == 1
+    await RegulationCase.delete().where(RegulationCase.id == world.case)
+    gone = await committee_data.case_weeks(info, today, await data_versions())
+    assert gone["case_stats"].opened == 0
