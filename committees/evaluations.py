@@ -23,7 +23,13 @@ from committees.service import get_committee, membership_at
 from committees.tables import EvaluationAnswer, Proposal
 from committees.txn import writing
 
-ANSWERING = frozenset({Status.DEBATE, Status.VOTING})
+
+def taking_answers(status: str, deadline: datetime | None, now: datetime) -> bool:
+    """Answers are taken while the evaluation is on the agenda: in debate, or in a vote
+    before its deadline."""
+    if status == Status.DEBATE:
+        return True
+    return status == Status.VOTING and (deadline is None or now < deadline)
 
 
 def questionnaire(details: str | dict[str, Any]) -> evaluation.Questionnaire:
@@ -40,8 +46,7 @@ async def answer(
         row = await locked_proposal(proposal)
         if row["kind"] != ProposalKind.EVALUATION:
             raise Refused("not_an_evaluation", "only an evaluation has a questionnaire")
-        past = row["deadline"] is not None and now >= row["deadline"]
-        if row["status"] not in ANSWERING or (row["status"] == Status.VOTING and past):
+        if not taking_answers(row["status"], row["deadline"], now):
             raise Refused(
                 "not_answering", "answers are taken while the evaluation is on the agenda"
             )

@@ -17,7 +17,6 @@ from litestar.response import Redirect, Template
 from committees import evaluations
 from committees.charter import ProposalKind
 from committees.errors import CommitteeError, NotFound
-from committees.lifecycle import Status
 from committees.proposals import ProposalView, get_proposal
 from regie.web import household_data as hd
 from regie.web import i18n
@@ -27,13 +26,6 @@ from regie.web.render import page
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 TEMPLATE = "households/evaluation.html"
 BLOCK = "evaluation"
-
-
-def answering(view: ProposalView, now: datetime) -> bool:
-    """Whether answers are taken now (as committees.evaluations decides)."""
-    if view.status == Status.DEBATE:
-        return True
-    return view.status == Status.VOTING and (view.deadline is None or now < view.deadline)
 
 
 def scores_of(form: dict[str, str], criteria: int) -> list[str]:
@@ -60,7 +52,7 @@ async def evaluation_context(view: ProposalView, account: int) -> dict[str, Any]
         "questionnaire": evaluations.questionnaire(view.details),
         "mine": await evaluations.answer_of(view.id, account),
         "summary": await evaluations.summary_of(view.id),
-        "answering": answering(view, datetime.now(UTC)),
+        "answering": evaluations.taking_answers(view.status, view.deadline, datetime.now(UTC)),
     }
 
 
