@@ -10,7 +10,7 @@ of days, in a category; a yearly budget line is spread evenly over its days.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
@@ -174,7 +174,3 @@ def summarise(lines: list[CostLine], start: date, end: date) -> CostSummary:
 def _cents(part: Fraction) -> int:
     """A share of cents rounded half up to the cent, as bills round."""
     return int(round_half_up(part / 100) * 100)
-
-
-def year_span(year: int) -> tuple[date, date]:
-    return date(year, 1, 1), date(year + 1, 1, 1) - timedelta(days=1)

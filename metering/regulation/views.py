@@ -72,6 +72,14 @@ _QUEUE_COLUMNS = (
 )
 
 
+# Operators also see who the household is and where it lives.
+_OPERATOR_COLUMNS = (
+    *_QUEUE_COLUMNS,
+    _C.household.name.as_alias("name"),
+    _C.household.address.as_alias("address"),
+)
+
+
 async def committee_queue(
     territory: str,
     service: str | None = None,
@@ -92,12 +100,7 @@ async def operator_cases(
     bands: Mapping[int, str] | None = None,
 ) -> list[OperatorRow]:
     """The operators' list of cases, with the household's name and address."""
-    columns = (
-        *_QUEUE_COLUMNS,
-        _C.household.name.as_alias("name"),
-        _C.household.address.as_alias("address"),
-    )
-    rows = await _select(columns, territory, service, include_closed)
+    rows = await _select(_OPERATOR_COLUMNS, territory, service, include_closed)
     return await _rows(rows, bands, operator=True)  # type: ignore[return-value]
 
 
@@ -115,12 +118,7 @@ async def committee_case(case_id: int, territory: str, service: str) -> QueueRow
 
 async def operator_case(case_id: int) -> OperatorRow | None:
     """One case as the régie's operators see it, with who the household is."""
-    columns = (
-        *_QUEUE_COLUMNS,
-        _C.household.name.as_alias("name"),
-        _C.household.address.as_alias("address"),
-    )
-    rows = await _C.select(*columns).where(_C.id == case_id).output(load_json=True)
+    rows = await _C.select(*_OPERATOR_COLUMNS).where(_C.id == case_id).output(load_json=True)
     found = await _rows(rows, None, operator=True)
     return found[0] if found else None  # type: ignore[return-value]
 

@@ -35,7 +35,8 @@ class CommitteeCaseController(Controller):
     async def show(
         self, request: Request[Any, Any, Any], committee: int, case: FromPath[int]
     ) -> Template:
-        return await self._render(request, committee, case)
+        _, found = await seat(request, committee)
+        return await self._render(request, found, await self._case(found, case))
 
     @post("/{case:int}/exemption", name="committee-case-exempt", status_code=200)
     async def exempt(
@@ -68,7 +69,8 @@ class CommitteeCaseController(Controller):
             except CaseClosed:
                 error = i18n.gettext("This case is closed or already exempted.")
         if error:
-            response = await self._render(request, committee, case, error=error, form=form)
+            fresh = await self._case(found, case)  # as it is now (another may have acted)
+            response = await self._render(request, found, fresh, error=error, form=form)
             response.status_code = 422
             return response
         return Redirect(f"/committees/{committee}/cases/{row.case}?done=exempted", status_code=303)
@@ -81,10 +83,12 @@ class CommitteeCaseController(Controller):
         return row
 
     async def _render(
-        self, request: Request[Any, Any, Any], committee: int, case: int, **extra: Any
+        self,
+        request: Request[Any, Any, Any],
+        found: Any,
+        row: regulation_views.QueueRow,
+        **extra: Any,
     ) -> Template:
-        _, found = await seat(request, committee)
-        row = await self._case(found, case)
         history = await regulation_views.case_history(row.case)
         context: dict[str, Any] = {
             "seat": found, "info": found.committee, "c": row, "history": history,

@@ -238,7 +238,7 @@ def bill_lines(detail: dict[str, Any], currency: str) -> list[dict[str, Any]]:
             "unit_price": format_currency(
                 Decimal(line["unit_price"]), currency, locale=locale, decimal_quantization=False
             ),
-            "vat_rate": format_decimal(Decimal(line["vat_rate"]), "#,##0.##", locale=locale),
+            "vat_rate": i18n.rate(line["vat_rate"]),
             "amount": Decimal(line["amount"]),
         }
         for line in detail.get("lines", [])
