@@ -4,6 +4,10 @@ escaping and formatting of a few hundred figures took a quarter of the household
 
 from __future__ import annotations
 
+from typing import Any
+
+from jinja2 import Environment
+from litestar import Request
 from markupsafe import Markup, escape
 
 from regie.web import i18n
@@ -44,6 +48,16 @@ def chart_rows(chart: Chart, long: str) -> Markup:
         cells.extend(f'<td class="num">{escape(i18n.number(v, digits))}</td>' for v in figures)
         out.append("<tr>" + "".join(cells) + "</tr>")
     return Markup("\n        ".join(out))  # noqa: S704 (every value above is escaped)
+
+
+def chart_figure(
+    request: Request[Any, Any, Any], chart: Chart, drawing: Drawing, title: str
+) -> Markup:
+    """The whole figure as `usage_chart` in templates/_components/chart.html writes it, for
+    a page to keep and show again while its figures and language are the same."""
+    env: Environment = request.app.template_engine.engine  # type: ignore[union-attr]
+    macro = env.get_template("_components/chart.html").module.usage_chart  # type: ignore[attr-defined]
+    return Markup(macro(chart, drawing, title))  # noqa: S704 (a template's autoescaped output)
 
 
 def configure(env: object) -> None:

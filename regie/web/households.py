@@ -14,6 +14,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Response, Template
+from markupsafe import Markup
 
 from committees import evaluation
 from committees import proposals as committee_proposals
@@ -27,6 +28,7 @@ from regie.web import household_kept as kept
 from regie.web import household_usage as hu
 from regie.web import i18n
 from regie.web.bill_pdf import bill_pdf as render_bill_pdf
+from regie.web.chart_html import chart_figure
 from regie.web.charts import build_chart, draw, quantity
 from regie.web.guards import require_household
 from regie.web.memo import versions_of
@@ -88,35 +90,40 @@ def register_names(versions: list[hd.Version] | None) -> dict[str, str]:
 
 
 def charts(
+    request: Request[Any, Any, Any],
     home: hd.Home,
     scale: hu.Scale,
     series: dict[str, list[hu.Bucket]],
     tariffs: dict[str, list[hd.Version]],
-) -> list[Any]:
+) -> list[Markup]:
+    """Each service's chart as HTML (templates/_components/chart.html)."""
     found = []
-    lang = i18n.current.get()  # the registers' names are translated
+    lang = i18n.current.get()  # the registers' names and the chart's words are translated
     for service, buckets in series.items():
         versions = tariffs.get(service)
         bars = tuple((b.start, b.end, tuple(sorted(b.use.items())), b.estimated) for b in buckets)
         key = (service, scale, bars, tuple(versions or ()), home.persons, lang)
-        drawn = DRAWN.get(key)
-        if drawn is None:
+        html = DRAWN.get(key)
+        if html is None:
             tariff = hd.current(versions) if versions else None
             chart = build_chart(
                 service, scale, [(a, b, dict(u), e) for a, b, u, e in bars], tariff,
                 home.persons, register_names(versions),
             )  # fmt: skip
-            drawn = DRAWN[key] = (chart, draw(chart))
+            title = i18n.gettext(SERVICE_NAMES[service])
+            html = DRAWN[key] = chart_figure(request, chart, draw(chart), title)
             while len(DRAWN) > 2048:
                 del DRAWN[next(iter(DRAWN))]
-        found.append(drawn)
+        found.append(html)
     return found
 
 
 # Charts and estimates are pure functions of what they are drawn or priced from (the use of
 # each bar, the tariff versions, the household's size and status, the language): kept by
-# exactly that, so that a page shown again with the same figures is not drawn or priced again.
-DRAWN: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+# exactly that, so that a page shown again with the same figures is not drawn, written out
+# or priced again.
+DRAWN: dict[tuple[Any, ...], Markup] = {}
+SERVICE_NAMES = {"water": "Water", "electricity": "Electricity"}  # as labels.html names them
 PRICED: dict[tuple[Any, ...], hd.Estimate | None] = {}
 
 
@@ -280,7 +287,7 @@ class HouseholdController(Controller):
         elif block == "usage_chart":
             tariffs = await kept.tariffs_in_force(home, today, versions)
             series = await hd.series(home, chart_scale, today)
-            context["charts"] = charts(home, chart_scale, series, tariffs)
+            context["charts"] = charts(request, home, chart_scale, series, tariffs)
         elif block is not None:
             context.update(await participation(home, today, block, versions))
         else:  # the whole page: one read of use feeds every figure, the chart and the bill
@@ -289,7 +296,9 @@ class HouseholdController(Controller):
             usage = await hu.read_usage(home, today, hu.earliest(chart_scale, today, *starts))
             context.update(glance(home, {k: usage.between(d) for k, d in firsts(today).items()}))
             context.update(await overview(home, today, usage, tariffs))
-            context["charts"] = charts(home, chart_scale, usage.series(chart_scale), tariffs)
+            context["charts"] = charts(
+                request, home, chart_scale, usage.series(chart_scale), tariffs
+            )
             context["bills"] = await kept.latest_bills(home, versions)
             context.update(await participation(home, today, None, versions))
         return await page(request, TEMPLATE, block, **context)
