@@ -94,6 +94,8 @@ def not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
 
 
 def configure_templates(engine: JinjaTemplateEngine) -> None:
+    # Templates ship with the package: no stat of each file at each page to see if it changed.
+    engine.engine.auto_reload = False
     i18n.configure(engine.engine)
     chart_html.configure(engine.engine)
 

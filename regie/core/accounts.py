@@ -144,6 +144,6 @@ def identity_of(row: dict[str, Any]) -> Identity:
         login=row["login"],
         name=row["name"],
         household_id=row["household"],
-        is_operator=row["is_operator"],
-        is_admin=row["is_admin"],
+        is_operator=bool(row["is_operator"]),  # SQLite's raw rows give 0 or 1
+        is_admin=bool(row["is_admin"]),
     )

@@ -49,7 +49,7 @@ def sqlite_triggers(table: str) -> list[str]:
 
 async def data_versions() -> dict[str, int]:
     """Every counter (one row per table and per month of usage ever changed: a few dozen)."""
-    rows = await DataVersion.select(DataVersion.name, DataVersion.n)
+    rows = await DataVersion.raw(f"SELECT name, n FROM {DataVersion._meta.tablename}")
     return {r["name"]: int(r["n"]) for r in rows}
 
 

@@ -10,9 +10,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from piccolo.query.functions.aggregate import Sum
-from piccolo.query.functions.datetime import Month, Year
-
 from metering.tables import DailyUsage
 
 if TYPE_CHECKING:
@@ -60,6 +57,19 @@ def _add(into: Uses, service: str, register: str, use: int) -> None:
     per[register] = per.get(register, 0) + use
 
 
+def _merge(into: Uses, uses: Uses | None) -> None:
+    """Add `uses` into `into` (a page sums spans of days and months some sixty times)."""
+    if not uses:
+        return
+    for service, registers in uses.items():
+        per = into.get(service)
+        if per is None:
+            into[service] = dict(registers)
+            continue
+        for register, use in registers.items():
+            per[register] = per.get(register, 0) + use
+
+
 @dataclass(frozen=True)
 class Usage:
     """Each day from `first_day` to `today`, and each whole month from `first_month` to the
@@ -93,14 +103,10 @@ class Usage:
         day = start
         if start < self.first_day:  # whole months up to today's
             while day < self.this_month and day <= end:
-                for service, registers in self.months.get(day, {}).items():
-                    for register, use in registers.items():
-                        _add(found, service, register, use)
+                _merge(found, self.months.get(day))
                 day = _next_month(day)
         while day <= end:  # the days of the span, looked up one by one
-            for service, registers in self.days.get(day, {}).items():
-                for register, use in registers.items():
-                    _add(found, service, register, use)
+            _merge(found, self.days.get(day))
             day += ONE_DAY
         return found
 
@@ -125,7 +131,8 @@ class Usage:
         spans = buckets(scale, self.today)
         services = self.home.services()
         cut = [(s, min(e, self.today)) for s, e in spans]
-        use = {s: [self.between(a, b).get(s, {}) for a, b in cut] for s in services}
+        sums = [self.between(a, b) for a, b in cut]  # all services at once
+        use = {s: [found.get(s, {}) for found in sums] for s in services}
         first = 0
         if scale == "year":  # years before the first use are left out
             while first < len(spans) - 1 and not any(use[s][first] for s in use):
@@ -166,35 +173,16 @@ async def read_usage(home: Home, today: date, first_month: date) -> Usage:
     months_estimated: dict[date, set[str]] = defaultdict(set)
     meters = list(home.meters)
     if meters:
-        rows = await DailyUsage.select(
-            DailyUsage.meter, DailyUsage.day, DailyUsage.register, DailyUsage.consumption,
-            DailyUsage.quality,
-        ).where(
-            DailyUsage.meter.is_in(meters) & (DailyUsage.day >= first_day)
-            & (DailyUsage.day <= today)
-        )  # fmt: skip
+        among = ", ".join(["{}"] * len(meters))
+        rows = await DailyUsage.raw(DAYS.replace("AMONG", among), *meters, first_day, today)
         for r in rows:
             service, day = home.meters[r["meter"]], _as_date(r["day"])
             _add(days[day], service, r["register"], int(r["consumption"]))
             if r["quality"] == "estimated":
                 days_estimated[day].add(service)
         if first_month < this_month:
-            grouped: list[dict[str, Any]] = await (
-                DailyUsage.select(
-                    DailyUsage.meter, DailyUsage.register, DailyUsage.quality,
-                    Year(DailyUsage.day, alias="y"), Month(DailyUsage.day, alias="m"),
-                    Sum(DailyUsage.consumption, alias="use"),
-                )
-                .where(
-                    DailyUsage.meter.is_in(meters) & (DailyUsage.day >= first_month)
-                    & (DailyUsage.day < this_month)
-                )
-                .group_by(
-                    DailyUsage.meter, DailyUsage.register, DailyUsage.quality,
-                    Year(DailyUsage.day), Month(DailyUsage.day),
-                )
-            )  # fmt: skip
-            for r in grouped:
+            sql = MONTHS[DailyUsage._meta.db.engine_type].replace("AMONG", among)
+            for r in await DailyUsage.raw(sql, *meters, first_month, this_month):
                 service, month = home.meters[r["meter"]], date(int(r["y"]), int(r["m"]), 1)
                 _add(months[month], service, r["register"], int(r["use"] or 0))
                 if r["quality"] == "estimated":
@@ -203,6 +191,28 @@ async def read_usage(home: Home, today: date, first_month: date) -> Usage:
         home, today, first_day, first_month, dict(days), dict(days_estimated), dict(months),
         dict(months_estimated),
     )  # fmt: skip
+
+
+# Every household page runs these two: written out once rather than built by the query
+# builder at each request. AMONG becomes one placeholder per meter of the household.
+_TABLE = DailyUsage._meta.tablename
+DAYS = (
+    f"SELECT meter, day, register, consumption, quality FROM {_TABLE}"
+    " WHERE meter IN (AMONG) AND day >= {} AND day <= {}"
+)
+_GROUPED = (
+    "SELECT meter, register, quality, YEAR AS y, MONTH AS m, SUM(consumption) AS use"
+    f" FROM {_TABLE} WHERE meter IN (AMONG) AND day >= {{}} AND day < {{}}"
+    " GROUP BY meter, register, quality, y, m"
+)
+MONTHS = {
+    "postgres": _GROUPED.replace("YEAR", "CAST(EXTRACT(YEAR FROM day) AS INTEGER)").replace(
+        "MONTH", "CAST(EXTRACT(MONTH FROM day) AS INTEGER)"
+    ),
+    "sqlite": _GROUPED.replace("YEAR", "CAST(strftime('%Y', day) AS INTEGER)").replace(
+        "MONTH", "CAST(strftime('%m', day) AS INTEGER)"
+    ),
+}
 
 
 def _as_date(value: Any) -> date:
