@@ -319,7 +319,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "REGIE_DATABASE_URL": url,
@@ -328,7 +328,8 @@ def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
         "PICCOLO_CONF": "regie.piccolo_conf",
     }
     command = [sys.executable, "-m", "regie.cli", "serve", "--host", "127.0.0.1"]
-    return subprocess.Popen([*command, "--port", str(port)], env=env, cwd=ROOT)
+    options = ["--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen([*command, *options], env=env, cwd=ROOT)
 
 
 async def wait_ready(base: str, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
@@ -372,8 +373,19 @@ class Phase:
 
 
 def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU of the server: its process and the workers it started (uvicorn --workers)."""
+    total = 0.0
+    for one in [pid, *children(pid)]:
+        fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found + [grand for child in found for grand in children(child)]
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -436,7 +448,8 @@ async def measure(
 
     spy = None
     if profile is not None:
-        options = ["record", "--rate", "250", "--format", "raw", "--nonblocking", "--pid"]
+        options = ["record", "--rate", "250", "--format", "raw", "--nonblocking"]
+        options += ["--subprocesses", "--pid"]
         spy = await asyncio.create_subprocess_exec(
             str(Path(sys.executable).parent / "py-spy"), *options, str(pid),
             "--output", str(profile / f"{name}.txt"),
@@ -494,7 +507,7 @@ def hottest(path: Path, top: int = 12) -> None:
 async def drive(url: str, people: People, args: argparse.Namespace) -> dict[str, Phase]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_server(url, port)
+    server = start_server(url, port, args.workers)
     opened: list[httpx.AsyncClient] = []
     try:
         await wait_ready(base, server)
@@ -558,6 +571,9 @@ def main() -> None:
     parser.add_argument("--min-requests", type=int, default=40, help="per page at least")
     parser.add_argument("--max-requests", type=int, default=50_000, help="per page at most")
     parser.add_argument("--limit", type=float, default=300.0, help="seconds per page at most")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (regie serve --workers)"
+    )
     parser.add_argument("--py-spy", default="", help="a directory for py-spy's samples")
     parser.add_argument(
         "--admin-url",

@@ -103,6 +103,9 @@ class WebSettings:
         default_factory=lambda: int(_env("REGIE_SESSION_IDLE_MINUTES", "60"))
     )
     """REGIE_SESSION_IDLE_MINUTES: a session unused this long is dead."""
+    workers: int = field(default_factory=lambda: int(_env("REGIE_WEB_WORKERS", "1")))
+    """REGIE_WEB_WORKERS: processes serving the web app (one per core uses the machine; each
+    keeps its own caches and login rate-limit window)."""
     trusted_proxies: tuple[str, ...] = field(
         default_factory=lambda: tuple(
             p for p in _env("REGIE_TRUSTED_PROXIES", "").replace(",", " ").split() if p

@@ -17,16 +17,21 @@ from regie.settings import get_settings
 @click.command()
 @click.option("--host", default=None, help="Default: REGIE_HOST.")
 @click.option("--port", type=int, default=None, help="Default: REGIE_PORT.")
-def serve(host: str | None, port: int | None) -> None:
+@click.option("--workers", type=int, default=None, help="Default: REGIE_WEB_WORKERS.")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
     """Run the web app."""
     import uvicorn
 
     web = get_settings().web
+    count = workers or web.workers
+    if count < 1:
+        raise click.BadParameter("at least one worker", param_hint="--workers")
     uvicorn.run(
         "regie.app:create_app",
         factory=True,
         host=host or web.host,
         port=port or web.port,
+        workers=count,
         log_level="warning",
     )
 

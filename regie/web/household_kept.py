@@ -8,11 +8,12 @@ parameters)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from regie.core.versions import pick
+from regie.core.versions import month_names, pick
 from regie.web import household_data as hd
+from regie.web import household_usage as hu
 from regie.web.memo import Memo
 
 HOMES: Memo[hd.Home] = Memo(size=4096)
@@ -20,6 +21,7 @@ TARIFFS: Memo[dict[str, list[hd.Version]]] = Memo(size=256)
 BILLS: Memo[list[dict[str, Any]]] = Memo(size=4096)
 ALERTS: Memo[hd.Alerts] = Memo(size=4096)
 PROPOSALS: Memo[list[hd.CommitteeProposals]] = Memo(size=4096)
+MONTHS: Memo[hu.Months] = Memo(size=4096)
 
 HOME_TABLES = ("household", "meter")
 ALERT_TABLES = (
@@ -53,3 +55,16 @@ async def alerts_of(home: hd.Home, today: date, versions: Mapping[str, int]) -> 
 async def proposals_of(home: hd.Home, versions: Mapping[str, int]) -> list[hd.CommitteeProposals]:
     key = (home.id, home.territory, pick(versions, PROPOSAL_TABLES))
     return await PROPOSALS.get(key, lambda: hd.proposals_of(home))
+
+
+async def months_of(
+    home: hd.Home, first_month: date, this_month: date, versions: Mapping[str, int]
+) -> hu.Months:
+    """The whole months before this one: their usage counters change only when a late or
+    corrected reading lands in them."""
+    last = this_month - timedelta(days=1)
+    key = (
+        home.id, tuple(sorted(home.meters.items())), first_month, this_month,
+        pick(versions, month_names(first_month, last)),
+    )  # fmt: skip
+    return await MONTHS.get(key, lambda: hu.read_months(home, first_month, this_month))

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 from metering.tables import DailyUsage
@@ -160,17 +162,25 @@ def earliest(scale: Scale, today: date, *starts: date) -> date:
     return found
 
 
-async def read_usage(home: Home, today: date, first_month: date) -> Usage:
+Months = tuple[dict[date, Uses], dict[date, set[str]]]  # use per month, months estimated
+
+
+async def read_usage(
+    home: Home,
+    today: date,
+    first_month: date,
+    months_reader: Callable[[date, date], Awaitable[Months]] | None = None,
+) -> Usage:
     """Days one by one over the last 31 days (and this month), whole months from
-    `first_month` (a month's first day) on: two queries through the meters' index."""
+    `first_month` (a month's first day) on: two queries through the meters' index. The
+    months come from `months_reader(first_month, this_month)` when given (a cache)."""
     this_month = today.replace(day=1)
     first_day = min(today - timedelta(days=DAYS_SHOWN - 1), this_month)
     if first_month >= first_day:  # the days read one by one cover it
         first_month = this_month
     days: dict[date, Uses] = defaultdict(dict)
     days_estimated: dict[date, set[str]] = defaultdict(set)
-    months: dict[date, Uses] = defaultdict(dict)
-    months_estimated: dict[date, set[str]] = defaultdict(set)
+    months: Months = ({}, {})
     meters = list(home.meters)
     if meters:
         among = ", ".join(["{}"] * len(meters))
@@ -181,16 +191,25 @@ async def read_usage(home: Home, today: date, first_month: date) -> Usage:
             if r["quality"] == "estimated":
                 days_estimated[day].add(service)
         if first_month < this_month:
-            sql = MONTHS[DailyUsage._meta.db.engine_type].replace("AMONG", among)
-            for r in await DailyUsage.raw(sql, *meters, first_month, this_month):
-                service, month = home.meters[r["meter"]], date(int(r["y"]), int(r["m"]), 1)
-                _add(months[month], service, r["register"], int(r["use"] or 0))
-                if r["quality"] == "estimated":
-                    months_estimated[month].add(service)
+            months = await (months_reader or partial(read_months, home))(first_month, this_month)
     return Usage(
-        home, today, first_day, first_month, dict(days), dict(days_estimated), dict(months),
-        dict(months_estimated),
+        home, today, first_day, first_month, dict(days), dict(days_estimated), *months
     )  # fmt: skip
+
+
+async def read_months(home: Home, first_month: date, this_month: date) -> Months:
+    """The use of each whole month from `first_month` to the month before `this_month`,
+    summed by the database."""
+    months: dict[date, Uses] = defaultdict(dict)
+    estimated: dict[date, set[str]] = defaultdict(set)
+    among = ", ".join(["{}"] * len(home.meters))
+    sql = MONTHS[DailyUsage._meta.db.engine_type].replace("AMONG", among)
+    for r in await DailyUsage.raw(sql, *home.meters, first_month, this_month):
+        service, month = home.meters[r["meter"]], date(int(r["y"]), int(r["m"]), 1)
+        _add(months[month], service, r["register"], int(r["use"] or 0))
+        if r["quality"] == "estimated":
+            estimated[month].add(service)
+    return dict(months), dict(estimated)
 
 
 # Every household page runs these two: written out once rather than built by the query

@@ -293,7 +293,10 @@ class HouseholdController(Controller):
         else:  # the whole page: one read of use feeds every figure, the chart and the bill
             tariffs = await kept.tariffs_in_force(home, today, versions)
             starts = [hd.period_start(hd.current(v), today) for v in tariffs.values()]
-            usage = await hu.read_usage(home, today, hu.earliest(chart_scale, today, *starts))
+            usage = await hu.read_usage(
+                home, today, hu.earliest(chart_scale, today, *starts),
+                lambda first, this: kept.months_of(home, first, this, versions),
+            )  # fmt: skip
             context.update(glance(home, {k: usage.between(d) for k, d in firsts(today).items()}))
             context.update(await overview(home, today, usage, tariffs))
             context["charts"] = charts(

@@ -87,3 +87,21 @@ async def test_every_change_is_on_the_next_page(client, people, world) -> None: 
     await bill_period("2026-02", territory="lille", now=datetime(2026, 3, 2, tzinfo=UTC))
     page = (await client.get("/household")).text
     assert "No bill yet." not in page and "2026-02" in page
+
+
+async def test_a_late_reading_in_a_past_month_is_on_the_next_page(client, people, world) -> None:  # type: ignore[no-untyped-def]
+    """Whole past months are kept between pages (they rarely change): a reading corrected
+    in January shows at once on the month chart and in this year's figure."""
+    from datetime import date
+
+    from metering.tables import DailyUsage
+
+    await english(client, people.household)
+    before = (await client.get("/household?scale=month")).text
+    assert (await client.get("/household?scale=month")).text == before
+    await DailyUsage.update({DailyUsage.consumption: 10_300}).where(
+        (DailyUsage.meter == world.water) & (DailyUsage.day == date(2026, 1, 10))
+    )
+    after = (await client.get("/household?scale=month")).text
+    assert '<td class="num">9.3</td>' in before and '<td class="num">19.3</td>' in after
+    assert "22.3 m³" in before and "32.3 m³" in after  # this year, January included
