@@ -17,7 +17,7 @@ from litestar.template.config import TemplateConfig
 
 import templates
 from regie.core.database import engine
-from regie.web import chart_html, i18n
+from regie.web import chart_html, i18n, labels
 from regie.web.api import HouseholdApiController
 from regie.web.auth import AuthController
 from regie.web.committees import CommitteeController
@@ -97,6 +97,7 @@ def configure_templates(engine: JinjaTemplateEngine) -> None:
     # Templates ship with the package: no stat of each file at each page to see if it changed.
     engine.engine.auto_reload = False
     i18n.configure(engine.engine)
+    labels.configure(engine.engine)
     chart_html.configure(engine.engine)
 
 

@@ -123,7 +123,7 @@ def charts(
 # exactly that, so that a page shown again with the same figures is not drawn, written out
 # or priced again.
 DRAWN: dict[tuple[Any, ...], Markup] = {}
-SERVICE_NAMES = {"water": "Water", "electricity": "Electricity"}  # as labels.html names them
+SERVICE_NAMES = {"water": "Water", "electricity": "Electricity"}  # as regie.web.labels names them
 PRICED: dict[tuple[Any, ...], hd.Estimate | None] = {}
 
 
