@@ -59,26 +59,39 @@ async def seat_in(
     committee: int, account: int, now: datetime, versions: Mapping[str, int] | None = None
 ) -> Seat | None:
     """The account's seat in this committee now; None when it does not sit there (or the
-    committee does not exist: the two are not told apart). With `versions`, the committee
-    itself (its charter parsed) is kept per versions of committees and colleges."""
-    member = (
-        await Membership.select(Membership.college.name, Membership.starts_at)
-        .where((Membership.committee == committee) & (Membership.account == account))
-        .where(_sitting(now))
-        .order_by(Membership.college.name)  # as `membership_at` finds it, without the others
-        .first()
-    )
-    if member is None:
+    committee does not exist: the two are not told apart). With `versions`, the account's
+    memberships of the committee and the committee itself (its charter parsed) are kept per
+    versions of committees, colleges and memberships; who sits *now* is decided at each call."""
+    if versions is None:
+        terms = await _terms(committee, account)
+    else:
+        key = (committee, account, usage.versions.pick(versions, SEAT_TABLES))
+        terms = await _TERMS.get(key, lambda: _terms(committee, account))
+    sitting = [t for t in terms if t[1] <= now and (t[2] is None or t[2] > now)]
+    if not sitting:
         return None
+    college, starts_at, _ = min(sitting)  # as `membership_at` finds it, without the others
     try:
         if versions is None:
             info = await get_committee(committee)
         else:
             key = (committee, usage.versions.pick(versions, ("committee", "college")))
             info = await _COMMITTEES.get(key, lambda: get_committee(committee))
-        return Seat(info, member["college.name"], member["starts_at"])
+        return Seat(info, college, starts_at)
     except NotFound:
         return None
+
+
+Term = tuple[str, datetime, datetime | None]  # college, starts at, ends at (None: open)
+SEAT_TABLES = ("committee", "college", "membership")
+
+
+async def _terms(committee: int, account: int) -> list[Term]:
+    """Every membership of the account in the committee, past, present and future."""
+    rows = await Membership.select(
+        Membership.college.name, Membership.starts_at, Membership.ends_at
+    ).where((Membership.committee == committee) & (Membership.account == account))
+    return [(r["college.name"], r["starts_at"], r["ends_at"]) for r in rows]
 
 
 async def proposal_of(committee: int, proposal: int) -> ProposalView | None:
@@ -179,6 +192,7 @@ async def board_key(
 _BOARDS: Memo[Dashboard] = Memo(size=32)
 _QUEUES: Memo[list[QueueRow]] = Memo(size=64)
 _COMMITTEES: Memo[CommitteeInfo] = Memo(size=256)
+_TERMS: Memo[list[Term]] = Memo(size=4096)
 _PROPOSALS: Memo[list[ProposalView]] = Memo(size=64)
 
 

@@ -141,3 +141,21 @@ async def test_costs_and_weekly_case_counts_follow_their_tables(people) -> None:
     await RegulationCase.delete().where(RegulationCase.id == world.case)
     gone = await committee_data.case_weeks(info, today, await data_versions())
     assert gone["case_stats"].opened == 0
+
+
+async def test_a_seat_is_decided_at_each_request_though_memberships_are_kept(people) -> None:  # type: ignore[no-untyped-def]
+    """Memberships are kept per data versions, but who sits is decided at each call: a term
+    that ends, or begins, takes effect at its hour with nothing written."""
+    from committees.service import add_member
+    from regie.core.accounts import create_account
+    from regie.web import committee_data
+
+    world = await make_committees(people)
+    versions = {"membership": 1, "college": 1, "committee": 1}  # nothing changes in between
+    account = (await create_account("nouvelle@asso.example", "Nouvelle")).id
+    begins = datetime.now(UTC) + timedelta(days=2)
+    await add_member(world.a, account, "users", starts_at=begins, now=datetime.now(UTC))
+    before = await committee_data.seat_in(world.a, account, begins - timedelta(hours=1), versions)
+    during = await committee_data.seat_in(world.a, account, begins + timedelta(hours=1), versions)
+    assert before is None
+    assert during is not None and during.college == "users" and during.since == begins
