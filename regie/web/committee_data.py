@@ -65,8 +65,10 @@ async def seat_in(
     if versions is None:
         terms = await _terms(committee, account)
     else:
-        key = (committee, account, usage.versions.pick(versions, SEAT_TABLES))
-        terms = await _TERMS.get(key, lambda: _terms(committee, account))
+        terms = await _TERMS.get(
+            (committee, account, usage.versions.pick(versions, SEAT_TABLES)),
+            lambda: _terms(committee, account),
+        )
     sitting = [t for t in terms if t[1] <= now and (t[2] is None or t[2] > now)]
     if not sitting:
         return None
