@@ -20,6 +20,7 @@ from regie.web import committee_data as data
 from regie.web import committees_charts as charts
 from regie.web import i18n
 from regie.web.charts import quantity
+from regie.web.fragments import Fragment
 from regie.web.guards import require_identity
 from regie.web.memo import versions_of
 from regie.web.render import page
@@ -94,6 +95,11 @@ def not_seated(request: Request[Any, Any, Any], exc: Exception) -> Template:
     )  # fmt: skip
 
 
+# The dashboard and the queue are the same for every member while their read models are kept.
+DASHBOARD = Fragment("committees/_dashboard.html", size=64)
+QUEUE = Fragment("committees/_queue.html", size=256)
+
+
 class CommitteeController(Controller):
     path = "/committees"
     include_in_schema = False
@@ -124,16 +130,28 @@ class CommitteeController(Controller):
         if block in (None, "queue"):
             board = await data.dashboard(info, today(), versions)
             cases = await data.queue(info, today(), closed, versions)
-            context.update(queue_page(cases, page_no))
-            context.update(await data.case_weeks(info, today(), versions))
+            weeks = await data.case_weeks(info, today(), versions)
+            context["queue_html"] = QUEUE.render(
+                request, (info.id, closed, page_no), (info, cases, weeks),
+                lambda: {
+                    "info": info, "closed": closed, "quantity": quantity,
+                    **queue_page(cases, page_no), **weeks,
+                },
+            )  # fmt: skip
         if block in (None, "proposals"):
             found_proposals = await data.proposals(info, versions)
             rank = {s.value: i for i, s in enumerate(STATUS_ORDER)}
             found_proposals.sort(key=lambda p: (rank.get(p.status, 99), -p.id))
             context["proposals"] = found_proposals
         if block is None and board is not None:
-            context["board"] = board
-            context["histogram"] = charts.households_by_block(board.distribution.blocks)
-            context["trend"] = charts.use_by_month(info.service, board.months, board.last_year)
-            context["costs"] = await data.costs(info, board.start, board.end, versions)
+            shown = board
+            costs = await data.costs(info, board.start, board.end, versions)
+            context["dashboard_html"] = DASHBOARD.render(
+                request, info.id, (info, board, costs),
+                lambda: {
+                    "info": info, "board": shown, "costs": costs, "quantity": quantity,
+                    "histogram": charts.households_by_block(shown.distribution.blocks),
+                    "trend": charts.use_by_month(info.service, shown.months, shown.last_year),
+                },
+            )  # fmt: skip
         return await page(request, TEMPLATE, block, **context)
