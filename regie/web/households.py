@@ -4,6 +4,7 @@ co-signing). Every object is checked against the identity's household in the han
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -30,9 +31,11 @@ from regie.web import i18n
 from regie.web.bill_pdf import bill_pdf as render_bill_pdf
 from regie.web.chart_html import chart_figure
 from regie.web.charts import build_chart, draw, quantity
+from regie.web.fragments import Fragment
 from regie.web.guards import require_household
 from regie.web.memo import versions_of
 from regie.web.render import page
+from regie.web.security import ensure_session
 from tariffs.pricer import TELEINFO_REGISTERS
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -164,18 +167,42 @@ async def overview(
 
 
 async def participation(
-    home: hd.Home, today: date, block: str | None, versions: dict[str, int]
+    request: Request[Any, Any, Any],
+    home: hd.Home,
+    today: date,
+    block: str | None,
+    versions: dict[str, int],
+    plain: bool,
 ) -> dict[str, Any]:
-    """Alerts and cases, and the committees' proposals (or only the block asked for)."""
+    """Alerts and cases, and the committees' proposals (or only the block asked for). A
+    `plain` page (no message, error or form values to show) gets each written out once per
+    kept read model and language, with this session's CSRF token put in."""
     context: dict[str, Any] = {"reasons": REPLY_REASONS, "kinds": KINDS}
+    token = (await ensure_session(request)).csrf_token if plain else ""
     if block in (None, "alerts"):
         alerts = await kept.alerts_of(home, today, versions)
         lang = i18n.current.get()
         context["alerts"] = alerts
         context["case_texts"] = {c.case: case_text(c, lang) for c in alerts.cases}
+        if plain:
+            shown = {**context, **NO_FORM_STATE}
+            html = ALERTS.render(request, home.id, (alerts,), lambda: shown)
+            context["alerts_html"] = html.replace(TOKEN_SLOT, token)
     if block in (None, "proposals"):
-        context["committees"] = await kept.proposals_of(home, versions)
+        committees = context["committees"] = await kept.proposals_of(home, versions)
+        if plain:
+            shown = {"committees": committees, "kinds": KINDS, **NO_FORM_STATE}
+            html = PROPOSALS.render(request, home.id, (committees,), lambda: shown)
+            context["proposals_html"] = html.replace(TOKEN_SLOT, token)
     return context
+
+
+# The alerts and proposals of a household change rarely: written out once (a quarter of the
+# page's templating), with a slot where each session's CSRF token goes.
+ALERTS = Fragment("households/_alerts.html", size=4096)
+PROPOSALS = Fragment("households/_proposals.html", size=4096)
+TOKEN_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
+NO_FORM_STATE = {"csrf_token": TOKEN_SLOT, "form": {}, "done": "", "error": "", "error_at": ""}
 
 
 def case_text(case: Any, lang: str) -> str:
@@ -282,6 +309,7 @@ class HouseholdController(Controller):
         context: dict[str, Any] = {"home": home, "today": today, "scale": chart_scale}
         context.update(form={}, error="", error_at="", done=done if done in DONE else "")
         context.update(extra)
+        plain = not (context["done"] or context["error"] or context["form"])
         if block == "today_figures":
             context.update(glance(home, {"day": await hd.use_between(home, today, today)}))
         elif block == "usage_chart":
@@ -289,7 +317,7 @@ class HouseholdController(Controller):
             series = await hd.series(home, chart_scale, today)
             context["charts"] = charts(request, home, chart_scale, series, tariffs)
         elif block is not None:
-            context.update(await participation(home, today, block, versions))
+            context.update(await participation(request, home, today, block, versions, plain))
         else:  # the whole page: one read of use feeds every figure, the chart and the bill
             tariffs = await kept.tariffs_in_force(home, today, versions)
             starts = [hd.period_start(hd.current(v), today) for v in tariffs.values()]
@@ -303,7 +331,7 @@ class HouseholdController(Controller):
                 request, home, chart_scale, usage.series(chart_scale), tariffs
             )
             context["bills"] = await kept.latest_bills(home, versions)
-            context.update(await participation(home, today, None, versions))
+            context.update(await participation(request, home, today, None, versions, plain))
         return await page(request, TEMPLATE, block, **context)
 
     async def _answer(

@@ -105,3 +105,41 @@ async def test_a_late_reading_in_a_past_month_is_on_the_next_page(client, people
     after = (await client.get("/household?scale=month")).text
     assert '<td class="num">9.3</td>' in before and '<td class="num">19.3</td>' in after
     assert "22.3 m³" in before and "32.3 m³" in after  # this year, January included
+
+
+async def test_kept_alerts_and_proposals_carry_each_sessions_own_token(
+    client, people, world
+) -> None:  # type: ignore[no-untyped-def]
+    """The alerts and proposals are written out once for the household, but every form in
+    them carries the CSRF token of the session that asks, never another's."""
+    import re
+
+    from committees import proposals, service
+    from regie.app import create_app
+    from regie.tables import Account
+    from tests.regie.web.test_households import _case
+
+    await _case("H-1")
+    committee = await service.create_committee(
+        "Comité de l'eau", "water", "lille", CHARTER, now=datetime.now(UTC) - timedelta(days=1)
+    )
+    other = await Account.select(Account.id).where(Account.login == people.other_household)
+    await proposals.file_proposal(
+        other[0]["id"], committee, "free_motion", "Une motion du voisin", now=datetime.now(UTC)
+    )
+    await english(client, people.household)
+    async with AsyncTestClient(
+        app=create_app(pool=False), base_url="http://testserver.local"
+    ) as second:
+        await english(second, people.household)
+        pages = [(await c.get("/household")).text for c in (client, second, client, second)]
+    tokens = []
+    for page in pages:
+        sent = re.search(r'"X-CSRF-Token": "([^"]+)"', page)
+        assert sent is not None
+        in_forms = re.findall(r'name="csrf_token" value="([^"]+)"', page)
+        # logout, the case's reply, the co-signature and the filing form
+        assert len(in_forms) == 4 and set(in_forms) == {sent.group(1)}
+        assert "csrf-slot" not in page
+        tokens.append(sent.group(1))
+    assert tokens[0] == tokens[2] and tokens[1] == tokens[3] and tokens[0] != tokens[1]
