@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
@@ -86,6 +86,7 @@ class Usage:
     days_estimated: dict[date, set[str]]
     months: dict[date, Uses]  # keyed by the month's first day
     months_estimated: dict[date, set[str]]
+    _sums: dict[tuple[date, date], Uses] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def this_month(self) -> date:
@@ -101,6 +102,12 @@ class Usage:
         """The use from `start` to `end` (today by default), inclusive; `covers(start)` and
         `end` is today or a day read one by one, or the eve of a month read whole."""
         end = self.today if end is None else end
+        key = (start, end)
+        if key not in self._sums:  # a page asks for the same spans several times
+            self._sums[key] = self._between(start, end)
+        return {service: dict(registers) for service, registers in self._sums[key].items()}
+
+    def _between(self, start: date, end: date) -> Uses:
         found: Uses = {}
         day = start
         if start < self.first_day:  # whole months up to today's
