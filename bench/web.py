@@ -2,7 +2,7 @@
 with 10,000 households and a year of daily usage on PostgreSQL.
 
 Run: `.venv/bin/python bench/web.py [--households N] [--clients C] [--seconds S]
-[--warmup W] [--min-requests M] [--limit L] [--admin-url URL] [--py-spy DIR]`.
+[--warmup W] [--min-requests M] [--limit L] [--workers K] [--admin-url URL] [--py-spy DIR]`.
 
 1. A fresh PostgreSQL database `regie_bench_web_<random>` on 127.0.0.1:5432, migrated, dropped
    at the end. Households (the simulator's persons, 15 % social), each with a water
@@ -13,8 +13,9 @@ Run: `.venv/bin/python bench/web.py [--households N] [--clients C] [--seconds S]
    for the year, last month billed (`bill_period`), yesterday's overconsumption checks
    (`evaluate_day`), a water and an electricity committee with C members over the three colleges,
    a tariff change put to the vote and a household's motion, and C household accounts.
-2. The app as people run it: `python -m regie.cli serve` (uvicorn, one worker, the pool) in
-   a child process on a free loopback port. Every client logs in once through the login
+2. The app as people run it: `python -m regie.cli serve --workers K` (uvicorn, one worker
+   unless --workers, the pool) in a child process on a free loopback port; its CPU is counted
+   over all its processes. Every client logs in once through the login
    form: C households, C committee members.
 3. Pages one after the other, each with C concurrent clients (httpx.AsyncClient, one
    keep-alive connection each, no pause between requests): a warm-up of W seconds (and one
