@@ -29,7 +29,7 @@ from paho.mqtt.properties import Properties
 from metering.adapters import AdapterOptions
 from metering.directory import MeterDirectory
 from metering.ingest_batch import Batch, Pipeline
-from metering.mqtt import BrokerAddress, broker_protocol, new_client
+from metering.mqtt import BrokerAddress, BufferedClient, broker_protocol, new_client
 from metering.store import PostgresStore, SQLiteStore
 from metering.tables import IngestStatus
 from metering.topics import subscription_topics
@@ -93,6 +93,12 @@ class IngestWorker:
             )
         )
 
+    def _on_publish_raw(self, topic: bytes, payload: bytes, mid: int, qos: int) -> None:
+        """BufferedClient's lean path: what `_on_message` keeps, without paho's message."""
+        self.inbox.append(
+            (topic.decode("utf-8", "replace"), payload, mid, qos, time.time(), self.generation)
+        )
+
     def _on_connect(
         self, client: mqtt.Client, userdata: Any, flags: Any, reason: Any, props: Any
     ) -> None:
@@ -127,6 +133,8 @@ class IngestWorker:
             address, self.settings.mqtt.client_id, self.protocol, manual_ack=True, buffered=True
         )
         client.on_message = self._on_message
+        if isinstance(client, BufferedClient):
+            client.on_publish_raw = self._on_publish_raw
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.reconnect_delay_set(min_delay=1, max_delay=30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -64,11 +65,57 @@ class _ReadBuffer:
         return getattr(self._sock, name)
 
 
+def parse_publish(
+    header: int, packet: bytes | bytearray, v5: bool
+) -> tuple[bytes, bytes, int, int] | None:
+    """A PUBLISH packet's topic, payload, packet id and QoS, its MQTT 5 properties skipped;
+    None for what the lean path leaves to paho (QoS 2, an empty topic standing for a topic
+    alias, a malformed packet: paho then reads it, or refuses it, itself)."""
+    qos = (header & 0x06) >> 1
+    if qos == 2 or len(packet) < 2:
+        return None
+    end = 2 + ((packet[0] << 8) | packet[1])
+    pos = end + (2 if qos else 0)
+    if end == 2 or pos > len(packet):
+        return None
+    mid = (packet[end] << 8) | packet[end + 1] if qos else 0
+    if v5:  # the properties' length, a variable byte integer, then the properties
+        length, shift = 0, 0
+        while True:
+            if pos >= len(packet) or shift > 21:
+                return None
+            byte = packet[pos]
+            pos += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        pos += length
+        if pos > len(packet):
+            return None
+    return bytes(packet[2:end]), bytes(packet[pos:]), mid, qos
+
+
 class BufferedClient(mqtt.Client):
     """paho's client reading its socket in chunks, and every packet already received in one
-    turn of its loop (stock paho reads one packet per select())."""
+    turn of its loop (stock paho reads one packet per select()). With `on_publish_raw` set and
+    manual acknowledgement, a QoS 0 or 1 PUBLISH goes straight to it as (topic bytes, payload,
+    packet id, QoS): no message object, properties or callback matching per message."""
 
     BURST = 10000  # packets per turn at most, so that keepalive and writes still get turns
+    on_publish_raw: Callable[[bytes, bytes, int, int], None] | None = None
+
+    def _handle_publish(self) -> mqtt.MQTTErrorCode:
+        receive = self.on_publish_raw
+        if receive is None or not self._manual_ack:
+            return super()._handle_publish()
+        found = parse_publish(
+            self._in_packet["command"], self._in_packet["packet"], self._protocol == mqtt.MQTTv5
+        )
+        if found is None:
+            return super()._handle_publish()
+        receive(*found)
+        return mqtt.MQTT_ERR_SUCCESS
 
     def _create_socket(self) -> Any:
         sock = super()._create_socket()
