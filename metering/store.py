@@ -59,10 +59,14 @@ _PEAK_UPSERT = (
 )
 
 
+# Readings of many meters share their instants (quarter hours, midnights): each instant is
+# turned into a datetime or text once, not once per row.
+@functools.lru_cache(maxsize=1 << 16)
 def utc(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _sqlite_ts(ts: int) -> str:
     # The text Piccolo's SQLite engine stores for a Timestamptz (str() of a UTC datetime).
     return str(datetime.fromtimestamp(ts, UTC))

@@ -7,6 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from metering.topics import METER_KEY_RE, TopicMatch, match_topic
@@ -140,6 +141,11 @@ def parse_timestamp(text: object) -> datetime:
     """An ISO 8601 timestamp with an offset, as aware UTC truncated to whole seconds."""
     if not isinstance(text, str) or len(text) > _MAX_TS_CHARS:
         raise Rejection("bad_timestamp", f"{shown(text)} is not an ISO 8601 string")
+    return _parse_timestamp(text)
+
+
+@lru_cache(maxsize=1 << 16)  # many meters report the same instants: parsed once each
+def _parse_timestamp(text: str) -> datetime:
     try:
         ts = datetime.fromisoformat(text)
         offset = ts.utcoffset()
