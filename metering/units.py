@@ -112,6 +112,10 @@ class UnitConverter:
         if value < 0:
             raise Rejection("negative", f"value {value} is negative")
         factor = self.factor(unit, service)
+        if factor == 1 and type(value) is int:  # a meter that speaks its base unit
+            if value > MAX_BASE_VALUE:
+                raise Rejection("too_large", f"{value} {shown(unit)} is over 1e15 base units")
+            return value
         try:
             base = value * factor
         except OverflowError:  # an int beyond float range
