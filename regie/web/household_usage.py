@@ -102,6 +102,8 @@ class Usage:
         """The use from `start` to `end` (today by default), inclusive; `covers(start)` and
         `end` is today or a day read one by one, or the eve of a month read whole."""
         end = self.today if end is None else end
+        if start == end and start >= self.first_day:  # one day: a day bar of the chart
+            return {s: dict(registers) for s, registers in self.days.get(start, {}).items()}
         key = (start, end)
         if key not in self._sums:  # a page asks for the same spans several times
             self._sums[key] = self._between(start, end)
@@ -120,6 +122,8 @@ class Usage:
         return found
 
     def estimated(self, start: date, end: date, service: str) -> bool:
+        if start == end and start >= self.first_day:
+            return service in self.days_estimated.get(start, ())
         if start < self.first_day and start.day == 1:
             day = start
             while day < self.this_month and day <= end:
