@@ -205,6 +205,9 @@ class _Group:
         self.pricer, self.versions, self.use, self.where, self.texts = (
             pricer, versions, use, where, texts
         )  # fmt: skip
+        period, kind, territory, first, last = where
+        # The columns of store.RUN_COLUMNS up to the versions, the same for the whole group.
+        self.columns = (kind, territory, period, first, last, (last - first).days + 1)
         self.bills: dict[tuple[tuple[str, int], ...], tuple[Shared, str]] = {}
         self.shared: dict[tuple[Any, ...], Shared] = {}
         self._price: Callable[[Mapping[str, int]], tuple[Priced, tuple[int, ...]]] | None = None
@@ -232,7 +235,13 @@ class _Group:
             priced, ids = self.pricer.price(self.versions, whole)
         common = self.shared.get((id(priced), ids))
         if common is None:
-            common = self.shared[(id(priced), ids)] = _shared(*self.where, priced, ids)
+            _, kind, territory, first, last = self.where
+            columns = (
+                *self.columns, _versions_text(ids), priced.currency,
+                priced.total_excl_vat_cents, priced.total_vat_cents, priced.total_cents,
+            )  # fmt: skip
+            common = Shared(kind, territory, first, last, priced, columns)
+            self.shared[(id(priced), ids)] = common
         usage = self.texts.get(items)
         if usage is None:
             usage = self.texts[items] = usage_json(items)
@@ -241,8 +250,11 @@ class _Group:
         return common, usage
 
 
-def usage_json(sums: Iterable[tuple[str, int]]) -> str:
+def usage_json(sums: Sequence[tuple[str, int]]) -> str:
     """`{"register": base units}` sorted by register, as `fast.to_json` writes it."""
+    if len(sums) == 1:  # one register: nearly every household
+        ((name, value),) = sums
+        return f"{{{_quoted(name)}:{value}}}"
     return "{" + ",".join([f"{_quoted(k)}:{v}" for k, v in sorted(sums)]) + "}"
 
 
@@ -251,21 +263,10 @@ def _quoted(name: str) -> str:
     return to_json(name)
 
 
-def _shared(
-    period: str,
-    kind: str,
-    territory: str,
-    first: date,
-    last: date,
-    priced: Priced,
-    ids: tuple[int, ...],
-) -> Shared:
-    columns = (
-        kind, territory, period, first, last, (last - first).days + 1,
-        ",".join(map(str, ids)), priced.currency, priced.total_excl_vat_cents,
-        priced.total_vat_cents, priced.total_cents,
-    )  # fmt: skip
-    return Shared(kind, territory, first, last, priced, columns)
+@lru_cache(maxsize=256)
+def _versions_text(ids: tuple[int, ...]) -> str:
+    """The versions of a bill as stored: "3" or "3,4"."""
+    return ",".join(map(str, ids))
 
 
 def _added(sums: Iterable[dict[str, int]]) -> dict[str, int]:
