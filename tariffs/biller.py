@@ -233,6 +233,7 @@ class _Group:
             use = self.use
             whole = Use(use.service, use.persons, use.social, use.start, use.end, parts)
             priced, ids = self.pricer.price(self.versions, whole)
+        # (The pricer hands the same bill for uses it prices alike: one Shared for them.)
         common = self.shared.get((id(priced), ids))
         if common is None:
             _, kind, territory, first, last = self.where
