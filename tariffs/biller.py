@@ -3,7 +3,7 @@ alike share one priced bill, the others are gathered meter by meter first (pure,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from functools import lru_cache, partial
 from itertools import groupby
@@ -111,10 +111,9 @@ class _Biller:
         self.versions = versions
         self.recounted = recounted
         self.pricer = Pricer()
-        self.seen: dict[tuple[Any, ...], Shared] = {}
-        self.shared: dict[tuple[Any, ...], Shared] = {}
+        self.groups: dict[tuple[Any, ...], _Group] = {}  # by service, territory, span, size…
+        self.alike: dict[tuple[Any, ...], _Group] = {}  # …and by what the bills depend on
         self.texts: dict[tuple[tuple[str, int], ...], str] = {}
-        self.contexts: dict[tuple[str, str], tuple[list[Version], bool, bool]] = {}
         self.bills: list[Pending] = []
         self.problems: list[Problem] = []
 
@@ -156,54 +155,107 @@ class _Biller:
         estimated_days: int,
         parts: tuple[tuple[date, tuple[tuple[str, int], ...]], ...] | None = None,
     ) -> None:
-        context = self.contexts.get((kind, territory))
-        if context is None:
-            context = self.contexts[(kind, territory)] = self._context(kind, territory)
-        found, per_person, has_social = context
-        if not found:
-            why = f"no {kind} tariff in force in {territory}"
-            self.problems.append(Problem(ref, kind, why))
-            return
-        social = bool(social)
-        # The bill depends on persons only through per-person thresholds and on the status
-        # only through social prices: households alike in the rest share one bill.
-        key = (id(found), first, last, persons if per_person else 0, social and has_social, items)
-        common = self.seen.get(key) if parts is None else None
-        if common is None:
+        group = self.groups.get((kind, territory, first, last, persons, social))
+        if group is None:
+            group = self._group(kind, territory, first, last, persons, social)
+        billed = group.bills.get(items) if parts is None else None
+        if billed is None:
             try:
-                if parts is None:
-                    priced, ids = self.pricer.price_sums(
-                        found, kind, persons, social, first, last, dict(items)
-                    )
-                else:
-                    use = Use(kind, persons, social, first, last, parts)
-                    priced, ids = self.pricer.price(found, use)
+                billed = group.bill(items, parts)
             except PricingError as exc:
                 self.problems.append(Problem(ref, kind, str(exc)))
                 return
-            shared_key = (id(priced), kind, territory, first, last, ids)
-            common = self.shared.get(shared_key)
-            if common is None:
-                common = _shared(self.period, kind, territory, first, last, priced, ids)
-                self.shared[shared_key] = common
-            self.seen[key] = common
+        common, usage = billed
+        # (tuple.__new__: a NamedTuple's own constructor is three times slower.)
+        self.bills.append(
+            _pending((home, ref, estimated_days, usage, persons, bool(social), common))
+        )
+
+    def _group(
+        self, kind: str, territory: str, first: date, last: date, persons: int, social: bool
+    ) -> _Group:
+        found = self.versions.get((kind, territory), [])
+        # The bill depends on persons only through per-person thresholds and on the status
+        # only through social prices: households alike in the rest share one group.
+        size = persons if any(v.tariff.per_person for v in found) else 0
+        has_social = any(b.social_price is not None for v in found for b in v.tariff.blocks)
+        status = bool(social) and has_social
+        key = (id(found), first, last, size, status)
+        group = self.alike.get(key)
+        if group is None:
+            where = (self.period, kind, territory, first, last)
+            use = Use(kind, size, status, first, last, ())
+            group = self.alike[key] = _Group(self.pricer, found, use, where, self.texts)
+        self.groups[(kind, territory, first, last, persons, social)] = group
+        return group
+
+
+class _Group:
+    """Households of one service and territory billed over the same days whose bills can
+    only differ by their use: each distinct use priced once, with its usage text."""
+
+    def __init__(
+        self,
+        pricer: Pricer,
+        versions: list[Version],
+        use: Use,
+        where: tuple[str, str, str, date, date],
+        texts: dict[tuple[tuple[str, int], ...], str],
+    ) -> None:
+        self.pricer, self.versions, self.use, self.where, self.texts = (
+            pricer, versions, use, where, texts
+        )  # fmt: skip
+        period, kind, territory, first, last = where
+        # The columns of store.RUN_COLUMNS up to the versions, the same for the whole group.
+        self.columns = (kind, territory, period, first, last, (last - first).days + 1)
+        self.bills: dict[tuple[tuple[str, int], ...], tuple[Shared, str]] = {}
+        self.shared: dict[tuple[Any, ...], Shared] = {}
+        self._price: Callable[[Mapping[str, int]], tuple[Priced, tuple[int, ...]]] | None = None
+
+    def bill(
+        self,
+        items: tuple[tuple[str, int], ...],
+        parts: tuple[tuple[date, tuple[tuple[str, int], ...]], ...] | None,
+    ) -> tuple[Shared, str]:
+        """The shared bill and the usage text of `items` (kept for the next household
+        alike), or of `parts` when versions change inside the period (not kept)."""
+        if not self.versions:
+            _, kind, territory, _, _ = self.where
+            raise PricingError(f"no {kind} tariff in force in {territory}")
+        if parts is None:
+            if self._price is None:
+                use = self.use
+                self._price = self.pricer.for_sums(
+                    self.versions, use.service, use.persons, use.social, use.start, use.end
+                )
+            priced, ids = self._price(dict(items))
+        else:
+            use = self.use
+            whole = Use(use.service, use.persons, use.social, use.start, use.end, parts)
+            priced, ids = self.pricer.price(self.versions, whole)
+        # (The pricer hands the same bill for uses it prices alike: one Shared for them.)
+        common = self.shared.get((id(priced), ids))
+        if common is None:
+            _, kind, territory, first, last = self.where
+            columns = (
+                *self.columns, _versions_text(ids), priced.currency,
+                priced.total_excl_vat_cents, priced.total_vat_cents, priced.total_cents,
+            )  # fmt: skip
+            common = Shared(kind, territory, first, last, priced, columns)
+            self.shared[(id(priced), ids)] = common
         usage = self.texts.get(items)
         if usage is None:
             usage = self.texts[items] = usage_json(items)
-        # (tuple.__new__: a NamedTuple's own constructor is three times slower.)
-        self.bills.append(_pending((home, ref, estimated_days, usage, persons, social, common)))
-
-    def _context(self, kind: str, territory: str) -> tuple[list[Version], bool, bool]:
-        """The versions of a service and territory, and whether any has per-person
-        thresholds, and social prices."""
-        found = self.versions.get((kind, territory), [])
-        per_person = any(v.tariff.per_person for v in found)
-        social = any(b.social_price is not None for v in found for b in v.tariff.blocks)
-        return found, per_person, social
+        if parts is None:
+            self.bills[items] = (common, usage)
+        return common, usage
 
 
-def usage_json(sums: Iterable[tuple[str, int]]) -> str:
+def usage_json(sums: Sequence[tuple[str, int]]) -> str:
     """`{"register": base units}` sorted by register, as `fast.to_json` writes it."""
+    if len(sums) == 1:  # one register: nearly every household
+        ((name, value),) = sums
+        return f"{{{_quoted(name)}:{value}}}"
     return "{" + ",".join([f"{_quoted(k)}:{v}" for k, v in sorted(sums)]) + "}"
 
 
@@ -212,21 +264,10 @@ def _quoted(name: str) -> str:
     return to_json(name)
 
 
-def _shared(
-    period: str,
-    kind: str,
-    territory: str,
-    first: date,
-    last: date,
-    priced: Priced,
-    ids: tuple[int, ...],
-) -> Shared:
-    columns = (
-        kind, territory, period, first, last, (last - first).days + 1,
-        ",".join(map(str, ids)), priced.currency, priced.total_excl_vat_cents,
-        priced.total_vat_cents, priced.total_cents,
-    )  # fmt: skip
-    return Shared(kind, territory, first, last, priced, columns)
+@lru_cache(maxsize=256)
+def _versions_text(ids: tuple[int, ...]) -> str:
+    """The versions of a bill as stored: "3" or "3,4"."""
+    return ",".join(map(str, ids))
 
 
 def _added(sums: Iterable[dict[str, int]]) -> dict[str, int]:

@@ -37,8 +37,11 @@ BATCH = 10_000
 failed transaction takes no number; a run of 100,000 bills commits ten times."""
 
 
-CHUNK = 200
-"""Households priced between two turns of the event loop, in which the writer sends a batch."""
+CHUNK = 50
+"""Households priced between two turns of the event loop, in which the writer sends a batch.
+Each step of the writer (a query, a part of a COPY) waits for the chunk being priced: with
+200 households a chunk, pricing waited 0.16 s of a run for batches still being written, and
+with 1,000, 0.85 s; with 50, it hardly waits (2,000 turns of the loop cost about 20 ms)."""
 
 
 class BillingError(TariffError):

@@ -140,10 +140,15 @@ def join_usage(
         use = single.get(meter)
         if use is None:
             rows.append((*row, None, 0, 0))
-            continue
-        for each in several.get(meter, (use,)):
-            rows.append((*row, each[1], each[2], each[3]))
-            if each[3]:
+        elif several and meter in several:
+            for each in several[meter]:
+                rows.append((*row, each[1], each[2], each[3]))
+                if each[3]:
+                    estimated.setdefault((row[0], row[1]), []).append(meter)
+        else:  # one register: nearly every meter
+            _, register, used, days = use
+            rows.append((*row, register, used, days))
+            if days:
                 estimated.setdefault((row[0], row[1]), []).append(meter)
     return rows
 

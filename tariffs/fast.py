@@ -113,14 +113,26 @@ class CompiledTariff:
             self.standing_bases[rate] += cents
             self.standing_present[rate] = True
         unit = tariff.unit
-        self.blocks: list[tuple[int | None, _Line]] = []
+        # Each block prices the use between its lower and upper bounds; a block the use goes
+        # past is priced the same on every bill: its line is written once, here.
+        self.blocks: list[tuple[int, int | None, _Line, tuple[str, int] | None]] = []
+        lower = 0
         for block, upper in zip(tariff.blocks, uppers, strict=True):
             if social and block.social_price is not None:
                 name, price = f"{block.name} (social)", block.social_price
             else:
                 name, price = block.name, block.price
+            line = _line(name, unit, price, block.vat, index, den)
             bound = None if upper is None else int(upper * den)
-            self.blocks.append((bound, _line(name, unit, price, block.vat, index, den)))
+            full = None
+            if bound is not None and bound > lower:
+                q = bound - lower
+                cents = (q * line.amount_mul + line.amount_add) // line.amount_div
+                text = f"{line.head}{_quantity(q, den)}{line.middle}{money_text(cents)}{line.tail}"
+                full = (text, cents)
+            self.blocks.append((lower, bound, line, full))
+            if full is not None and bound is not None:
+                lower = bound
         registers = tariff.registers
         self.block_index = registers.index(tariff.block_register) if tariff.block_register else None
         self.register_lines = [
@@ -146,34 +158,30 @@ class CompiledTariff:
         else:
             qs = [u * per_input for u in uses]
             total = sum(qs)
-        priced_lines: list[tuple[_Line, int]] = []
-        blocked = total if self.block_index is None else qs[self.block_index]
-        lower = 0
-        for upper, line in self.blocks:
-            if upper is None:
-                q = blocked - lower
-            else:
-                q = (blocked if blocked < upper else upper) - lower
-                if upper > lower:
-                    lower = upper
-            if q > 0:
-                priced_lines.append((line, q))
-        for i, line in self.register_lines:
-            if qs[i] > 0:
-                priced_lines.append((line, qs[i]))
-        if total > 0:
-            priced_lines += [(line, total) for line in self.volumetric]
         texts = self.standing_texts[:]
         bases = self.standing_bases[:]
         present = self.standing_present[:]
+        variable: list[tuple[_Line, int]] = []  # the lines that depend on the use, and their q
+        blocked = total if self.block_index is None else qs[self.block_index]
+        for lower, upper, line, full in self.blocks:
+            if upper is not None and blocked >= upper:
+                if full is not None:
+                    texts.append(full[0])
+                    bases[line.rate] += full[1]
+                    present[line.rate] = True
+            elif blocked > lower:
+                variable.append((line, blocked - lower))
+        for i, line in self.register_lines:
+            if qs[i] > 0:
+                variable.append((line, qs[i]))
+        if total > 0:
+            variable += [(line, total) for line in self.volumetric]
         shown_of: dict[int, str] = {}  # levies on the total share its quantity
-        for line, q in priced_lines:
+        for line, q in variable:
             cents = (q * line.amount_mul + line.amount_add) // line.amount_div
             shown = shown_of.get(q)
             if shown is None:
-                steps = (2 * q * _MICRO + den) // (2 * den)  # six decimals, half-up
-                whole, rest = divmod(steps, _MICRO)
-                shown = shown_of[q] = f"{whole}.{rest:06d}".rstrip("0") if rest else str(whole)
+                shown = shown_of[q] = _quantity(q, den)
             # Amounts here are never negative (quantities and prices are not): cents as
             # money_text writes them, without its sign test.
             texts.append(
@@ -202,6 +210,13 @@ class CompiledTariff:
             f'"total":"{total // 100}.{total % 100:02d}"}}'
         )
         return Priced(self.currency, excl, vat_total, total, detail)
+
+
+def _quantity(q: int, den: int) -> str:
+    """`q / den` as the engine shows a quantity: six decimals at most, half-up, no zeros."""
+    steps = (2 * q * _MICRO + den) // (2 * den)
+    whole, rest = divmod(steps, _MICRO)
+    return f"{whole}.{rest:06d}".rstrip("0") if rest else str(whole)
 
 
 def supports(tariff: Tariff) -> bool:

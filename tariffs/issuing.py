@@ -4,8 +4,9 @@ number, each distinct bill content stored once, batches that fail written one by
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,9 +16,11 @@ from tariffs.store import session
 
 log = logging.getLogger("tariffs.billing")
 
+_shared_of = itemgetter(6)  # Pending.shared
+
 
 def bill_number(year: int, seq: int) -> str:
-    return f"{year}-{seq:07d}"  # (written out again in bill_row, which runs 100,000 times)
+    return f"{year}-{seq:07d}"
 
 
 def numbering_year(issued_at: datetime) -> int:
@@ -29,10 +32,30 @@ def bill_row(
     bill: Pending, year: int, seq: int, issued_at: datetime, run: int | None, content: int
 ) -> tuple[Any, ...]:
     """The stored row of a pending bill, in the order of `store.RUN_COLUMNS`."""
-    return (
-        f"{year}-{seq:07d}", year, seq, bill.household, bill.estimated_days, bill.usage,
-        bill.persons, bill.social, *bill.shared.columns, content, issued_at, run,
-    )  # fmt: skip
+    return bill_rows([bill], year, seq, issued_at, run, {bill.shared.priced.detail: content})[0]
+
+
+def bill_rows(
+    bills: Sequence[Pending],
+    year: int,
+    first: int,
+    issued_at: datetime,
+    run: int | None,
+    contents: Mapping[str, int],
+) -> list[tuple[Any, ...]]:
+    """The stored rows of `bills` numbered from `first` on, in the order of
+    `store.RUN_COLUMNS`; what households priced alike share is put together once."""
+    tails: dict[int, tuple[Any, ...]] = {}  # by Shared (its id: hashing it reads it all)
+    rows = []
+    for seq, (household, _, estimated, usage, persons, social, shared) in enumerate(bills, first):
+        tail = tails.get(id(shared))
+        if tail is None:
+            content = contents[shared.priced.detail]
+            tail = tails[id(shared)] = (*shared.columns, content, issued_at, run)
+        # (bill_number written out: this runs 100,000 times a run.)
+        number = f"{year}-{seq:07d}"
+        rows.append((number, year, seq, household, estimated, usage, persons, social, *tail))
+    return rows
 
 
 async def issue(
@@ -53,16 +76,13 @@ async def issue(
     async with session(write=True, connection=connection) as db:
         last = await db.lock_counter(year)
         done = await db.billed(period, {b.household for b in bills})
-        fresh = [b for b in bills if (b.household, b.service) not in done]
+        fresh = [b for b in bills if (b.household, b.service) not in done] if done else bills
         # Each distinct content once (households priced alike share it).
-        new = {b.shared.priced.detail for b in fresh} - stored.keys()
+        shared = {id(s): s for s in map(_shared_of, fresh)}
+        new = {s.priced.detail for s in shared.values()} - stored.keys()
         contents = await db.content_ids(new)
         ids = stored | contents if contents else stored
-        rows = [
-            bill_row(b, year, last + i, issued_at, run, ids[b.shared.priced.detail])
-            for i, b in enumerate(fresh, 1)
-        ]
-        await db.insert_bills(rows)
+        await db.insert_bills(bill_rows(fresh, year, last + 1, issued_at, run, ids))
         if fresh:
             await db.set_counter(year, last + len(fresh))
     return [last + i for i in range(1, len(fresh) + 1)], len(bills) - len(fresh), contents

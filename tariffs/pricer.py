@@ -4,10 +4,11 @@ as the tariff's, one bill per distinct use (cached), compiled tariffs for one-ve
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import partial
 
 from metering.units import BASE_UNITS
 from tariffs.engine import Part, PricingError, conversion_factor, price_parts, split_span
@@ -156,6 +157,30 @@ class Pricer:
         return self.price(
             versions, Use(service, persons, social, start, end, ((start, tuple(sums.items())),))
         )
+
+    def for_sums(
+        self,
+        versions: Sequence[Version],
+        service: str,
+        persons: int,
+        social: bool,
+        start: date,
+        end: date,
+    ) -> Callable[[Mapping[str, int]], tuple[Priced, tuple[int, ...]]]:
+        """`price_sums` with all but the sums given, for the many households of a run alike in
+        the rest: the compiled tariff itself where one version covers the span, without this
+        pricer's cache (the caller keeps the bills it needs)."""
+        span = self._span(versions, start, end)
+        if len(span.used) == 1:
+            persons = persons if span.per_person else 0
+            social = social and span.has_social
+            tariff, first, last = span.pieces[0]
+            base = BASE_UNITS[service]
+            compiled = self._compile(span.ids[0], tariff, first, last, persons, social, base)
+            if compiled is not None:
+                ids, price = span.ids, compiled.price
+                return lambda sums: (price(tariff_uses(tariff, sums)), ids)
+        return partial(self.price_sums, versions, service, persons, social, start, end)
 
     def _one(
         self,
