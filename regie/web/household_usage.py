@@ -92,6 +92,15 @@ class Usage:
     def this_month(self) -> date:
         return self.today.replace(day=1)
 
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Everything read, as a key: two reads alike give pages alike."""
+        return (
+            self.today, self.first_day, self.first_month,
+            _frozen(self.days), _frozen(self.months),
+            tuple(sorted((d, tuple(sorted(s))) for d, s in self.days_estimated.items())),
+            tuple(sorted((d, tuple(sorted(s))) for d, s in self.months_estimated.items())),
+        )  # fmt: skip
+
     def covers(self, start: date) -> bool:
         """Whether the use from `start` to today can be taken from what was read."""
         if start >= self.first_day:
@@ -157,6 +166,13 @@ class Usage:
             ][first:]
             for service in services
         }
+
+
+def _frozen(uses: dict[date, Uses]) -> tuple[Any, ...]:
+    return tuple(
+        (day, tuple((s, tuple(sorted(r.items()))) for s, r in sorted(per.items())))
+        for day, per in sorted(uses.items())
+    )
 
 
 def _next_month(day: date) -> date:

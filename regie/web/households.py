@@ -200,6 +200,7 @@ async def participation(
 # The alerts and proposals of a household change rarely: written out once (a quarter of the
 # page's templating), with a slot where each session's CSRF token goes.
 ALERTS = Fragment("households/_alerts.html", size=4096)
+USAGE = Fragment("households/_usage.html", size=4096)
 PROPOSALS = Fragment("households/_proposals.html", size=4096)
 TOKEN_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
 NO_FORM_STATE = {"csrf_token": TOKEN_SLOT, "form": {}, "done": "", "error": "", "error_at": ""}
@@ -325,11 +326,23 @@ class HouseholdController(Controller):
                 home, today, hu.earliest(chart_scale, today, *starts),
                 lambda first, this: kept.months_of(home, first, this, versions),
             )  # fmt: skip
-            context.update(glance(home, {k: usage.between(d) for k, d in firsts(today).items()}))
-            context.update(await overview(home, today, usage, tariffs))
-            context["charts"] = charts(
-                request, home, chart_scale, usage.series(chart_scale), tariffs
-            )
+
+            async def use_shown() -> dict[str, Any]:
+                shown: dict[str, Any] = {"home": home, "today": today, "scale": chart_scale}
+                shown.update(glance(home, {k: usage.between(d) for k, d in firsts(today).items()}))
+                shown.update(await overview(home, today, usage, tariffs))
+                shown["charts"] = charts(
+                    request, home, chart_scale, usage.series(chart_scale), tariffs
+                )
+                return shown
+
+            # Kept per everything read: the use, the tariffs, the household. A tariff period
+            # the use read does not cover is read apart by `overview`: then not kept.
+            whole = all(usage.covers(start) for start in starts)
+            context["usage_html"] = await USAGE.render_async(
+                request, (home.id, chart_scale, usage.fingerprint()), (home, tariffs), use_shown,
+                keep=whole,
+            )  # fmt: skip
             context["bills"] = await kept.latest_bills(home, versions)
             context.update(await participation(request, home, today, None, versions, plain))
         return await page(request, TEMPLATE, block, **context)

@@ -11,7 +11,7 @@ import pytest
 from litestar.testing import AsyncTestClient
 
 from tests.regie.web.conftest import log_in
-from tests.regie.web.test_households import CHARTER, EXAMPLES, TODAY, english, world
+from tests.regie.web.test_households import CHARTER, EXAMPLES, TODAY, _between, english, world
 
 pytestmark = pytest.mark.db
 __all__ = ["world"]  # the fixture, shared with test_households
@@ -143,3 +143,21 @@ async def test_kept_alerts_and_proposals_carry_each_sessions_own_token(
         assert "csrf-slot" not in page
         tokens.append(sent.group(1))
     assert tokens[0] == tokens[2] and tokens[1] == tokens[3] and tokens[0] != tokens[1]
+
+
+async def test_a_new_reading_today_is_on_the_next_page(client, people, world) -> None:  # type: ignore[no-untyped-def]
+    """The use part of the page is kept written out per the use read: a reading of today
+    changes today's figure, the month, the year, the chart and the bill to date at once."""
+    from metering.tables import DailyUsage
+
+    await english(client, people.household)
+    before = (await client.get("/household")).text
+    assert (await client.get("/household")).text == before
+    await DailyUsage.update({DailyUsage.consumption: 5420}).where(
+        (DailyUsage.meter == world.water) & (DailyUsage.day == TODAY)
+    )
+    after = (await client.get("/household")).text
+    today = _between(after, 'id="today_figures"', "</div>")
+    assert "420 L" in _between(before, 'id="today_figures"', "</div>")
+    assert "5,420 L" in today or "5.42 m³" in today, today
+    assert after.count("5,420") + after.count("5.42") >= 2  # the chart's bar of today too
