@@ -54,7 +54,7 @@ class MqttSettings:
 
 @dataclass(frozen=True)
 class IngestSettings:
-    batch_size: int = field(default_factory=lambda: int(_env("REGIE_INGEST_BATCH", "5000")))
+    batch_size: int = field(default_factory=lambda: int(_env("REGIE_INGEST_BATCH", "10000")))
     """REGIE_INGEST_BATCH: readings per database write (a batch is also written after
     REGIE_INGEST_FLUSH_SECONDS, whichever comes first)."""
     flush_seconds: float = field(
