@@ -23,7 +23,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     import uvicorn
 
     web = get_settings().web
-    count = workers or web.workers
+    count = web.workers if workers is None else workers
     if count < 1:
         raise click.BadParameter("at least one worker", param_hint="--workers")
     uvicorn.run(
