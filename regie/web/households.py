@@ -115,7 +115,7 @@ def charts(
             )  # fmt: skip
             title = i18n.gettext(SERVICE_NAMES[service])
             html = DRAWN[key] = chart_figure(request, chart, draw(chart), title)
-            while len(DRAWN) > 2048:
+            while len(DRAWN) > 1024:
                 del DRAWN[next(iter(DRAWN))]
         found.append(html)
     return found
@@ -199,9 +199,11 @@ async def participation(
 
 # The alerts and proposals of a household change rarely: written out once (a quarter of the
 # page's templating), with a slot where each session's CSRF token goes.
-ALERTS = Fragment("households/_alerts.html", size=4096)
-USAGE = Fragment("households/_usage.html", size=4096)
-PROPOSALS = Fragment("households/_proposals.html", size=4096)
+# Bounded by entries: at ~25 KB a use part (its chart included), ~15 KB a chart and a few KB
+# the alerts or proposals, these hold at most ~70 MB per worker, the households seen last.
+ALERTS = Fragment("households/_alerts.html", size=2048)
+USAGE = Fragment("households/_usage.html", size=1024)
+PROPOSALS = Fragment("households/_proposals.html", size=2048)
 TOKEN_SLOT = f"csrf-slot-{secrets.token_hex(16)}"
 NO_FORM_STATE = {"csrf_token": TOKEN_SLOT, "form": {}, "done": "", "error": "", "error_at": ""}
 
