@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import Environment
 from litestar import Request
 from markupsafe import Markup, escape
 
 from regie.web import i18n
 from regie.web.charts import Chart, Drawing
+from regie.web.fragments import environment
 
 
 def chart_bars(chart: Chart, drawing: Drawing, long: str) -> Markup:
@@ -55,8 +55,8 @@ def chart_figure(
 ) -> Markup:
     """The whole figure as `usage_chart` in templates/_components/chart.html writes it, for
     a page to keep and show again while its figures and language are the same."""
-    env: Environment = request.app.template_engine.engine  # type: ignore[union-attr]
-    macro = env.get_template("_components/chart.html").module.usage_chart  # type: ignore[attr-defined]
+    template = environment(request).get_template("_components/chart.html")
+    macro = template.module.usage_chart  # type: ignore[attr-defined]
     return Markup(macro(chart, drawing, title))  # noqa: S704 (a template's autoescaped output)
 
 

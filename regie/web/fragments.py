@@ -33,20 +33,10 @@ class Fragment:
         """The template written out with `context()`, which must depend only on `key` and
         on `sources` (compared by identity: a kept read model is the same object); with
         `keep=False` (the context depends on more), written out and not kept."""
-        lang = i18n.current.get()
-        full = (key, lang)
-        kept = self._kept.get(full) if keep else None
-        if kept is not None and _same(kept[0], sources):
-            self._kept.move_to_end(full)
-            return kept[1]
-        env: Environment = request.app.template_engine.engine  # type: ignore[union-attr]
-        html = Markup(env.get_template(self.template).render(lang=lang, **context()))  # noqa: S704
-        if not keep:
-            return html
-        self._kept[full] = (sources, html)  # the sources are held: their ids stay theirs
-        while len(self._kept) > self.size:
-            self._kept.popitem(last=False)
-        return html
+        found = self._find(key, sources) if keep else None
+        if found is None:
+            found = self._write(request, key, sources, context(), keep)
+        return found
 
     async def render_async(
         self,
@@ -57,12 +47,34 @@ class Fragment:
         keep: bool = True,
     ) -> Markup:
         """`render` with a context that needs awaiting (computed only when written out)."""
-        kept = self._kept.get((key, i18n.current.get())) if keep else None
-        if kept is not None and _same(kept[0], sources):
-            self._kept.move_to_end((key, i18n.current.get()))
-            return kept[1]
-        found = await context()
-        return self.render(request, key, sources, lambda: found, keep)
+        found = self._find(key, sources) if keep else None
+        if found is None:
+            found = self._write(request, key, sources, await context(), keep)
+        return found
+
+    def _find(self, key: Hashable, sources: tuple[object, ...]) -> Markup | None:
+        full = (key, i18n.current.get())
+        kept = self._kept.get(full)
+        if kept is None or not _same(kept[0], sources):
+            return None
+        self._kept.move_to_end(full)
+        return kept[1]
+
+    def _write(
+        self,
+        request: Request[Any, Any, Any],
+        key: Hashable,
+        sources: tuple[object, ...],
+        context: dict[str, Any],
+        keep: bool,
+    ) -> Markup:
+        lang = i18n.current.get()
+        html = Markup(environment(request).get_template(self.template).render(lang=lang, **context))  # noqa: S704
+        if keep:
+            self._kept[(key, lang)] = (sources, html)  # the sources are held: ids stay theirs
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return html
 
     def clear(self) -> None:
         self._kept.clear()
@@ -70,3 +82,8 @@ class Fragment:
 
 def _same(kept: tuple[object, ...], sources: tuple[object, ...]) -> bool:
     return len(kept) == len(sources) and all(a is b for a, b in zip(kept, sources, strict=True))
+
+
+def environment(request: Request[Any, Any, Any]) -> Environment:
+    """The app's Jinja environment, for parts written out apart from a page."""
+    return request.app.template_engine.engine  # type: ignore[union-attr]
