@@ -33,6 +33,7 @@ from regie.web.chart_html import chart_figure
 from regie.web.charts import build_chart, draw, quantity
 from regie.web.fragments import Fragment
 from regie.web.guards import require_household
+from regie.web.labels import Labels
 from regie.web.memo import versions_of
 from regie.web.render import page
 from regie.web.security import ensure_session
@@ -113,7 +114,7 @@ def charts(
                 service, scale, [(a, b, dict(u), e) for a, b, u, e in bars], tariff,
                 home.persons, register_names(versions),
             )  # fmt: skip
-            title = i18n.gettext(SERVICE_NAMES[service])
+            title = Labels.service(service)
             html = DRAWN[key] = chart_figure(request, chart, draw(chart), title)
             while len(DRAWN) > 1024:
                 del DRAWN[next(iter(DRAWN))]
@@ -126,7 +127,6 @@ def charts(
 # exactly that, so that a page shown again with the same figures is not drawn, written out
 # or priced again.
 DRAWN: dict[tuple[Any, ...], Markup] = {}
-SERVICE_NAMES = {"water": "Water", "electricity": "Electricity"}  # as regie.web.labels names them
 PRICED: dict[tuple[Any, ...], hd.Estimate | None] = {}
 
 
