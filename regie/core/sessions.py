@@ -58,7 +58,7 @@ async def find_session_identity(
     row = rows[0] if rows else None
     if row is None:
         return None, None
-    seen = _aware(row["last_seen_at"])
+    seen = row["last_seen_at"]
     if now - seen > idle:
         await WebSession.delete().where(WebSession.id == row["id"])
         return None, None
@@ -79,12 +79,6 @@ SESSION_IDENTITY = (
     + f" FROM {WebSession._meta.tablename} s"
     f" LEFT JOIN {Account._meta.tablename} a ON a.id = s.account WHERE s.key_hash = {{}}"
 )
-
-
-def _aware(value: datetime | str) -> datetime:
-    """A timestamp as the drivers give it outside the query builder (SQLite: ISO text)."""
-    found = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 async def close_session(session_id: int) -> None:
