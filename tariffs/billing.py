@@ -128,9 +128,6 @@ async def _gather(period: str, territory: str | None, household: int | None) -> 
     boundaries = {v.tariff.valid_from for found in versions.values() for v in found}
     spans = sub_spans(start, end, boundaries)
     async with session(write=False) as db:
-        if db.postgres:
-            # The meters come sorted by household: enough memory to sort them at once.
-            await db.execute("SET LOCAL work_mem = '64MB'")
         # (Reading the meters while the usage is summed gains nothing: the sum already keeps
         # both processors of the database busy.)
         meters = await db.meters(start, end, territory, household)

@@ -15,7 +15,7 @@ from typing import Any
 
 from piccolo.engine.sqlite import TransactionType
 
-from regie.core.database import engine
+from regie.core.database import BULK_READS, engine
 
 RUN_COLUMNS = (
     # of each household
@@ -219,9 +219,10 @@ class Session:
 @asynccontextmanager
 async def session(*, write: bool, connection: Any = None) -> AsyncIterator[Session]:
     """A transaction: writers take SQLite's write lock at once (BEGIN IMMEDIATE), so that the
-    bill counter is read and advanced by one writer at a time. On PostgreSQL, `connection`
-    (from `connection()`) serves many transactions in turn; Piccolo's queries do not run
-    in such a transaction, only this module's."""
+    bill counter is read and advanced by one writer at a time. On PostgreSQL, readers (a
+    run's or an impact's grouped reads) get `regie.core.database.BULK_READS`, and
+    `connection` (from `connection()`) serves many transactions in turn; Piccolo's queries
+    do not run in such a transaction, only this module's."""
     if connection is not None:
         async with connection.transaction():
             yield Session(connection, True)
@@ -234,6 +235,8 @@ async def session(*, write: bool, connection: Any = None) -> AsyncIterator[Sessi
         kind = TransactionType.immediate if write else TransactionType.deferred
         transaction = db.transaction(transaction_type=kind)
     async with transaction as txn:
+        if postgres and not write:
+            await txn.connection.execute(BULK_READS)  # the reads of a run or an impact
         yield Session(txn.connection, postgres)
 
 

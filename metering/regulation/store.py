@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any
 
-from regie.core.database import engine
+from regie.core.database import BULK_READS, engine
 
 _PARAM = re.compile(r"\$(\d+)")
 Window = tuple[int, list[int], list[list[Any]]]
@@ -90,14 +90,15 @@ class Reads:
 
 @asynccontextmanager
 async def reads() -> AsyncIterator[Reads]:
-    """A read transaction; on PostgreSQL with room to aggregate in memory rather than spill
-    to disk (the default 4 MB of work_mem holds a tenth of the month's arrays)."""
+    """A read transaction; on PostgreSQL with room to aggregate in memory and a plan for the
+    days asked (`regie.core.database.BULK_READS`: the default 4 MB of work_mem holds a tenth
+    of the month's arrays)."""
     db = engine()
     postgres = db.engine_type == "postgres"
     async with db.transaction() as txn:
         connection = txn.connection
         if postgres:
-            await connection.execute("SET LOCAL work_mem = '64MB'")
+            await connection.execute(BULK_READS)
             yield Reads(connection, True)
             return
         factory = connection.row_factory

@@ -12,6 +12,15 @@ from piccolo.table import Table, sort_table_classes
 
 os.environ.setdefault("PICCOLO_CONF", "regie.piccolo_conf")
 
+BULK_READS = "SET LOCAL work_mem = '64MB'; SET LOCAL plan_cache_mode = force_custom_plan"
+"""What a PostgreSQL transaction that aggregates weeks of daily usage sets first.
+
+Room to hash the month in memory rather than spill to disk (the default 4 MB holds a tenth
+of it), and a plan made for the dates asked each time. asyncpg prepares a statement once per
+connection of the app's pool, and from the sixth run on PostgreSQL may keep a generic plan
+that ignores the dates: for the billing read it expected 15,000 rows of 3,000,000, hashed
+them on disk, and took 1.2 s instead of 0.45 s, for every run after the fifth."""
+
 
 def engine() -> Engine:
     """The engine configured in `regie.piccolo_conf` (REGIE_DATABASE_URL)."""

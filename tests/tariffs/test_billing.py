@@ -530,3 +530,36 @@ async def test_a_run_pauses_the_cyclic_collector_and_restores_it(db: str) -> Non
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.skipif(not POSTGRES, reason="prepared statements' plans are PostgreSQL's")
+async def test_the_reads_of_a_run_keep_a_plan_for_their_dates(db: str) -> None:
+    """asyncpg prepares each statement once per pooled connection; from the sixth run on,
+    PostgreSQL may keep a generic plan blind to the dates (1.2 s instead of 0.45 s for a
+    month of 100,000 meters). Runs of the app on one connection get a custom plan each time."""
+    from regie.core.database import engine
+    from tariffs.store import session
+
+    await _setup()
+    await _golden_households()
+    pool = engine()
+    await pool.start_connection_pool(min_size=1, max_size=1)  # type: ignore[attr-defined]
+    try:
+        for _ in range(8):
+            async with session(write=False) as reads:
+                assert len(await reads.usage(*NOV)) == 8  # the golden rows: 7 meters, 8 series
+        async with session(write=False) as reads:
+            plans = await reads.fetch(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                " WHERE statement LIKE '%GROUP BY register, meter'"
+            )
+            settings = await reads.fetch(
+                "SELECT current_setting('plan_cache_mode'), current_setting('work_mem')"
+            )
+        async with session(write=True) as writes:  # SET LOCAL: gone with the transaction
+            after = await writes.fetch("SELECT current_setting('plan_cache_mode')")
+    finally:
+        await pool.close_connection_pool()  # type: ignore[attr-defined]
+    assert [tuple(p) for p in plans] == [(0, 8)]
+    assert tuple(settings[0]) == ("force_custom_plan", "64MB")
+    assert tuple(after[0]) == ("auto",)

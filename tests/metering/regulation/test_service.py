@@ -3,6 +3,7 @@ power peaks and the daily job (idempotent, catching up after downtime)."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -216,3 +217,33 @@ async def test_a_households_meters_and_registers_add_up(db: str) -> None:
     assert found["water-excess"]["used"] == 30 * 700
     assert found["electricity-excess"]["used"] == 30 * 60_000  # hchc + hchp
     assert found["water-night-leak"]["lowest_per_hour"] == 3
+
+
+@pytest.mark.skipif(
+    not os.environ["REGIE_DATABASE_URL"].startswith("postgres"),
+    reason="prepared statements' plans are PostgreSQL's",
+)
+async def test_the_daily_reads_keep_a_plan_for_their_days(db: str) -> None:
+    """The daily job runs every day on the app's pooled connections, where asyncpg keeps its
+    statements prepared: each run gets a plan for its own days, never a generic one."""
+    from metering.regulation import store
+    from regie.core.database import engine
+
+    day = date(2026, 11, 30)
+    last_year = day - timedelta(days=364)
+    spans = [(day - timedelta(days=29), day), (last_year - timedelta(days=29), last_year)]
+    pool = engine()
+    await pool.start_connection_pool(min_size=1, max_size=1)  # type: ignore[attr-defined]
+    try:
+        for _ in range(8):
+            async with store.reads() as reads:
+                await reads.daily(day, spans)
+                await reads.nights(day, day - timedelta(days=29))
+        async with store.reads() as reads:
+            plans = await reads.connection.fetch(
+                "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                " WHERE statement LIKE 'SELECT meter, array_agg%'"
+            )
+    finally:
+        await pool.close_connection_pool()  # type: ignore[attr-defined]
+    assert sorted(tuple(p) for p in plans) == [(0, 8), (0, 8)]
