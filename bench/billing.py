@@ -29,43 +29,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
 
+from bench.common import admin, admin_url_option, project_database, say  # noqa: E402
+
 START, END = date(2026, 11, 1), date(2026, 11, 30)
 TERRITORY = "Dunkerque"
 FLOOR = (
     "SELECT meter, SUM(consumption) FROM daily_usage WHERE day >= $1 AND day <= $2 GROUP BY meter"
 )
-
-
-def say(line: str) -> None:
-    print(f"[bench] {line}", file=sys.stderr, flush=True)
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
-
-
-async def admin(url: str, statement: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 async def load(url: str, households: int, seed: int) -> None:
@@ -218,23 +201,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=1)
-    parser.add_argument(
-        "--admin-url",
-        default="postgresql://postgres@127.0.0.1:5432/postgres",
-        help="a database to connect to for CREATE/DROP DATABASE",
-    )
+    admin_url_option(parser)
     args = parser.parse_args()
-    name = f"regie_bench_billing_{uuid.uuid4().hex[:10]}"
-    url = with_database(args.admin_url, name)
-    # The project reads its database from the environment when first imported.
-    os.environ["REGIE_DATABASE_URL"] = url
-    os.environ["PICCOLO_CONF"] = "regie.piccolo_conf"
-    asyncio.run(admin(args.admin_url, f'CREATE DATABASE "{name}"'))
-    say(f"database {name}")
-    try:
+    with project_database(args.admin_url, "billing") as url:
         seconds, sql = asyncio.run(bench(url, args.households, args.repeat))
-    finally:
-        asyncio.run(admin(args.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     result = {
         "households": args.households,
         "seconds": f"{seconds:.3f}",

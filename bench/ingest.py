@@ -57,6 +57,7 @@ from paho.mqtt.enums import CallbackAPIVersion  # noqa: E402
 from paho.mqtt.packettypes import PacketTypes  # noqa: E402
 from paho.mqtt.properties import Properties  # noqa: E402
 
+from bench.common import create_database, drop_database, say  # noqa: E402
 from metering.mqtt import BrokerAddress  # noqa: E402
 from metering.publisher import FastPublisher  # noqa: E402
 from metering.simulator import SimMeter, make_meters, start_aligned, stream  # noqa: E402
@@ -67,10 +68,6 @@ INTERVAL = 900  # seconds between two simulated readings
 BATCH = 96  # readings per message in the batched runs
 UNTIL_IDLE = 3.0
 SESSION_EXPIRY = 3600
-
-
-def say(line: str) -> None:
-    print(f"[bench] {line}", file=sys.stderr, flush=True)
 
 
 # --- the backlog ------------------------------------------------------------------------------
@@ -360,16 +357,6 @@ async def child_main(args: argparse.Namespace) -> dict:
 
 
 # --- databases ---------------------------------------------------------------------------------
-async def pg_admin(admin_url: str, statement: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 class Databases:
     """Fresh databases, one per measurement, removed at the end."""
 
@@ -377,19 +364,17 @@ class Databases:
         self.admin_url = admin_url
         self.folder = folder
         self.created: list[str] = []
-        self.tag = uuid.uuid4().hex[:8]
 
     def new(self, engine: str, kind: str) -> str:
         if engine == "sqlite":
             return f"sqlite:///{self.folder / f'{kind}.db'}"
-        name = f"regie_bench_{self.tag}_{kind}"
-        asyncio.run(pg_admin(self.admin_url, f'CREATE DATABASE "{name}"'))
+        name, url = create_database(self.admin_url, kind)
         self.created.append(name)
-        return self.admin_url.rsplit("/", 1)[0] + f"/{name}"
+        return url
 
     def drop(self) -> None:
         for name in self.created:
-            asyncio.run(pg_admin(self.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            drop_database(self.admin_url, name)
 
 
 def main() -> None:

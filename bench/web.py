@@ -50,14 +50,12 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -65,6 +63,7 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
+from bench.common import admin_url_option, project_database, say  # noqa: E402
 from metering.simulator import make_meters  # noqa: E402
 
 TERRITORY = "bench"
@@ -73,22 +72,6 @@ EXAMPLES = ROOT / "tariffs" / "examples"
 CHARTER = 'co_signatures = 3\nvote_duration_days = 14\nsecrecy = "secret"\nquorum = "1/3"\n'
 CHUNK = 500_000  # daily rows per COPY
 CSRF = re.compile(rb'name="csrf_token" value="([^"]+)"')
-
-
-def say(line: str) -> None:
-    print(f"[bench] {line}", file=sys.stderr, flush=True)
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
-
-
-async def admin(url: str, statement: str) -> None:
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 # -- the territory -----------------------------------------------------------------------
@@ -576,24 +559,12 @@ def main() -> None:
         "--workers", type=int, default=1, help="server processes (regie serve --workers)"
     )
     parser.add_argument("--py-spy", default="", help="a directory for py-spy's samples")
-    parser.add_argument(
-        "--admin-url",
-        default="postgresql://postgres@127.0.0.1:5432/postgres",
-        help="a database to connect to for CREATE/DROP DATABASE",
-    )
+    admin_url_option(parser)
     args = parser.parse_args()
-    name = f"regie_bench_web_{uuid.uuid4().hex[:10]}"
-    url = with_database(args.admin_url, name)
-    # The project reads its database from the environment when first imported.
-    os.environ["REGIE_DATABASE_URL"] = url
-    os.environ["PICCOLO_CONF"] = "regie.piccolo_conf"
-    asyncio.run(admin(args.admin_url, f'CREATE DATABASE "{name}"'))
-    say(f"database {name}; {os.cpu_count()} CPUs")
-    try:
+    say(f"{os.cpu_count()} CPUs")
+    with project_database(args.admin_url, "web") as url:
         people = asyncio.run(prepare(url, args))
         phases = asyncio.run(drive(url, people, args))
-    finally:
-        asyncio.run(admin(args.admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     failed = {n: dict(p.errors) for n, p in phases.items() if p.errors}
     if failed:
         raise SystemExit(f"pages answered wrongly: {failed}")
