@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from tariffs.model import TariffProblem
+
 
 class CommitteeError(Exception):
-    """Base of the committees' domain errors."""
+    """Base of the committees' domain errors; an `invalid_tariff` refusal also carries the
+    tariff file's `problems`, which an interface shows in its language (`message` is English)."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, problems: Sequence[TariffProblem] = ()) -> None:
         self.reason = reason
         self.message = message
+        self.problems = tuple(problems)
         super().__init__(message)
 
 

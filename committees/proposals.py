@@ -81,7 +81,8 @@ def _check_content(
         return effective_on
     tariff, problems = parse_tariff(tariff_text, "proposal")
     if tariff is None:
-        raise Refused("invalid_tariff", "; ".join(str(p) for p in problems) or "invalid tariff")
+        message = "; ".join(str(p) for p in problems) or "invalid tariff"
+        raise Refused("invalid_tariff", message, problems)
     if tariff.service != committee.service:
         raise Refused("wrong_service", f"this committee governs {committee.service}")
     if effective_on is not None and effective_on != tariff.valid_from:

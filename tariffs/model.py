@@ -180,12 +180,16 @@ class TariffProblem:
     """One problem of a tariff file: where (field path such as `block[2].up_to`, line) and why.
 
     Array tables count from 1 in the order of the file: `block[2]` is the second [[block]].
+    `reason` is English; `template` (a `%(name)s` format string, see
+    `tariffs.tariff_file.REASONS`) and its `params` let an interface show it in its language.
     """
 
     path: str
     field: str
     reason: str
     line: int | None = None
+    template: str = ""
+    params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"

@@ -5,6 +5,7 @@ co-signing). Every object is checked against the identity's household in the han
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -37,6 +38,7 @@ from regie.web.labels import Labels
 from regie.web.memo import versions_of
 from regie.web.render import page
 from regie.web.security import ensure_session
+from tariffs.model import TariffProblem
 from tariffs.pricer import TELEINFO_REGISTERS
 
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -245,7 +247,25 @@ def questionnaire_problems(error: evaluation.QuestionnaireError) -> str:
     return "; ".join(found)
 
 
+def tariff_problems(problems: Sequence[TariffProblem]) -> str:
+    """A refused tariff file's problems, where and why, in the page's language (the domain's
+    message says them in English)."""
+    found = []
+    for problem in problems:
+        where = [i18n.gettext("line %(line)s") % {"line": problem.line}] if problem.line else []
+        where += [problem.field] if problem.field else []
+        reason = i18n.problem_reason(problem)
+        if where:
+            reason = i18n.gettext("%(where)s: %(reason)s") % {
+                "where": ", ".join(where), "reason": reason}  # fmt: skip
+        found.append(reason)
+    heading = i18n.gettext("The tariff file has problems:")
+    return f"{heading} {'; '.join(found)}"
+
+
 def refusal(error: CommitteeError) -> str:
+    if error.problems:  # an invalid tariff file
+        return tariff_problems(error.problems)
     known = {
         "missing_title": i18n.gettext("A proposal needs a title."),
         "not_of_territory": i18n.gettext("Only households of the committee's territory may."),

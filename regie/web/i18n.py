@@ -17,6 +17,8 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment
 from markupsafe import Markup
 
+from tariffs.model import TariffProblem
+
 LOCALES = ("fr", "en")
 DEFAULT = "fr"
 LANG_COOKIE = "regie_lang"
@@ -58,6 +60,15 @@ def _marked(message: str, lang: str) -> Markup:
 @lru_cache(maxsize=8192)
 def _translated(message: str, lang: str) -> Markup:
     return _marked(message, lang) % {}
+
+
+def problem_reason(problem: TariffProblem) -> str:
+    """Why a tariff file is refused, in the page's language: the domain gives its reason in
+    English, and its template and values for this (a library's error among them stays as the
+    library wrote it). Without a template or a translation, the English reason."""
+    if not problem.template:
+        return problem.reason
+    return gettext(problem.template) % dict(problem.params)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -140,3 +151,4 @@ def configure(env: Environment) -> None:
     env.globals.update(_=template_gettext, gettext=template_gettext)
     env.filters.update(FILTERS)
     env.globals["current_locale"] = current.get
+    env.globals["problem_reason"] = problem_reason

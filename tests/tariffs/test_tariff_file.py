@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tariffs.tariff_file import TariffFileError, TariffProblem, load_tariff, parse_tariff
+from tariffs.engine import PricingError, check_unit
+from tariffs.tariff_file import (
+    REASONS,
+    TariffFileError,
+    TariffProblem,
+    load_tariff,
+    parse_tariff,
+    read_tariff,
+)
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "tariffs" / "examples").glob("*.toml"))
 
@@ -85,94 +93,94 @@ def test_the_valid_file() -> None:
     assert tariff.per_person
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "field", "line", "reason"),
-    [
-        ('price = "1.53"', 'price = "-1.53"', "block[2].price", 31, "negative price"),
-        (
-            'price = "1.53"',
-            "price = 1.53",
-            "block[2].price",
-            31,
-            'write it as a string, price = "1.53"',
-        ),
-        ('amount = "48.00"', "amount = 48.0", "standing_charge[1].amount", 11, "never a float"),
-        ('price = "1.53"', 'price = "1,53"', "block[2].price", 31, "not a number: '1,53'"),
-        ('price = "1.53"', 'price = "NaN"', "block[2].price", 31, "not a finite number"),
-        ('price = "1.53"', "price = true", "block[2].price", 31, "must be a string"),
-        (
-            'vat = "5.5"\n\n[[volumetric',
-            'vat = "120"\n\n[[volumetric',
-            "standing_charge[1].vat",
-            12,
-            "between 0 and 100",
-        ),
-        ('unit = "m^3"', 'unit = "kWh"', "tariff.unit", 5, "not a unit of water use"),
-        ('unit = "m^3"', 'unit = "m3"', None, None, None),
-        ('unit = "m^3"', 'unit = "L"', None, None, None),
-        ('unit = "m^3"', 'unit = "bananas"', "tariff.unit", 5, "unknown unit 'bananas'"),
-        (
-            'service = "water"',
-            'service = "gas"',
-            "tariff.service",
-            3,
-            "'gas' is not one of: water, electricity",
-        ),
-        (
-            'period = "year"',
-            'period = "week"',
-            "tariff.period",
-            6,
-            "not one of: month, quarter, year",
-        ),
-        ('currency = "EUR"', 'currency = "euro"', "tariff.currency", 4, "ISO 4217"),
-        (
-            "valid_from = 2026-01-01",
-            'valid_from = "2026-01-01"',
-            "tariff.valid_from",
-            7,
-            "TOML date",
-        ),
-        (
-            "valid_from = 2026-01-01",
-            "valid_from = 2026-01-01T00:00:00",
-            "tariff.valid_from",
-            7,
-            "TOML date",
-        ),
-        ('name = "Eau potable 2026"\n', "", "tariff.name", 1, "missing"),
-        (
-            'name = "Eau utile"\n',
-            'name = "Eau utile"\nup_too = "3"\n',
-            "block[2].up_too",
-            29,
-            "unknown key",
-        ),
-        (
-            'up_to = "120"',
-            'up_to = "30"',
-            "block[2].up_to",
-            29,
-            "30 is not above block[1].up_to 30",
-        ),
-        ('up_to = "120"', 'up_to = "20"', "block[2].up_to", 29, "thresholds must increase"),
-        ('up_to = "30"', 'up_to = "0"', "block[1].up_to", 21, "above 0"),
-        (
-            'social_price = "0.32"',
-            'social_price = "0.90"',
-            "block[1].social_price",
-            24,
-            "above the price",
-        ),
-        (
-            'up_to_per_person = "15"',
-            'up_to_per_person = "-15"',
-            "block[1].up_to_per_person",
-            22,
-            "negative",
-        ),
-    ],
-)
+ONE_PROBLEM = [
+    ('price = "1.53"', 'price = "-1.53"', "block[2].price", 31, "negative price"),
+    (
+        'price = "1.53"',
+        "price = 1.53",
+        "block[2].price",
+        31,
+        'write it as a string, price = "1.53"',
+    ),
+    ('amount = "48.00"', "amount = 48.0", "standing_charge[1].amount", 11, "never a float"),
+    ('price = "1.53"', 'price = "1,53"', "block[2].price", 31, "not a number: '1,53'"),
+    ('price = "1.53"', 'price = "NaN"', "block[2].price", 31, "not a finite number"),
+    ('price = "1.53"', "price = true", "block[2].price", 31, "must be a string"),
+    (
+        'vat = "5.5"\n\n[[volumetric',
+        'vat = "120"\n\n[[volumetric',
+        "standing_charge[1].vat",
+        12,
+        "between 0 and 100",
+    ),
+    ('unit = "m^3"', 'unit = "kWh"', "tariff.unit", 5, "not a unit of water use"),
+    ('unit = "m^3"', 'unit = "m3"', None, None, None),
+    ('unit = "m^3"', 'unit = "L"', None, None, None),
+    ('unit = "m^3"', 'unit = "bananas"', "tariff.unit", 5, "unknown unit 'bananas'"),
+    (
+        'service = "water"',
+        'service = "gas"',
+        "tariff.service",
+        3,
+        "'gas' is not one of: water, electricity",
+    ),
+    (
+        'period = "year"',
+        'period = "week"',
+        "tariff.period",
+        6,
+        "not one of: month, quarter, year",
+    ),
+    ('currency = "EUR"', 'currency = "euro"', "tariff.currency", 4, "ISO 4217"),
+    (
+        "valid_from = 2026-01-01",
+        'valid_from = "2026-01-01"',
+        "tariff.valid_from",
+        7,
+        "TOML date",
+    ),
+    (
+        "valid_from = 2026-01-01",
+        "valid_from = 2026-01-01T00:00:00",
+        "tariff.valid_from",
+        7,
+        "TOML date",
+    ),
+    ('name = "Eau potable 2026"\n', "", "tariff.name", 1, "missing"),
+    (
+        'name = "Eau utile"\n',
+        'name = "Eau utile"\nup_too = "3"\n',
+        "block[2].up_too",
+        29,
+        "unknown key",
+    ),
+    (
+        'up_to = "120"',
+        'up_to = "30"',
+        "block[2].up_to",
+        29,
+        "30 is not above block[1].up_to 30",
+    ),
+    ('up_to = "120"', 'up_to = "20"', "block[2].up_to", 29, "thresholds must increase"),
+    ('up_to = "30"', 'up_to = "0"', "block[1].up_to", 21, "above 0"),
+    (
+        'social_price = "0.32"',
+        'social_price = "0.90"',
+        "block[1].social_price",
+        24,
+        "above the price",
+    ),
+    (
+        'up_to_per_person = "15"',
+        'up_to_per_person = "-15"',
+        "block[1].up_to_per_person",
+        22,
+        "negative",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "field", "line", "reason"), ONE_PROBLEM)
 def test_one_problem(
     old: str, new: str, field: str | None, line: int | None, reason: str | None
 ) -> None:
@@ -286,39 +294,39 @@ def test_register_tariff() -> None:
     assert [(r.register, r.name) for r in tariff.register_prices] == [("hp", "hp"), ("hc", "hc")]
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "field", "reason"),
-    [
-        (
-            'register = "hc"',
-            'register = "hcc"',
-            "register_price[2].register",
-            "unknown register 'hcc' (registers: hp, hc)",
-        ),
-        ('register = "hc"', 'register = "hp"', "register_price[2].register", "priced twice"),
-        ('registers = ["hp", "hc"]\n', "", "tariff.registers", "list the meter's registers"),
-        ('registers = ["hp", "hc"]', 'registers = ["hp", "hp"]', "tariff.registers", "twice"),
-        (
-            'registers = ["hp", "hc"]',
-            'registers = ["HP", "hc"]',
-            "tariff.registers",
-            "list of names",
-        ),
-        (
-            'registers = ["hp", "hc"]',
-            'registers = ["hp", "hc", "tempo"]',
-            "tariff.registers",
-            "'tempo' has no price",
-        ),
-        ('unit = "kWh"', 'unit = "m^3"', "tariff.unit", "not a unit of electricity use"),
-        (
-            "valid_from = 2025-02-01",
-            'valid_from = 2025-02-01\nsubscribed_power = "6 kWh"',
-            "tariff.subscribed_power",
-            "not a power",
-        ),
-    ],
-)
+REGISTER_PROBLEMS = [
+    (
+        'register = "hc"',
+        'register = "hcc"',
+        "register_price[2].register",
+        "unknown register 'hcc' (registers: hp, hc)",
+    ),
+    ('register = "hc"', 'register = "hp"', "register_price[2].register", "priced twice"),
+    ('registers = ["hp", "hc"]\n', "", "tariff.registers", "list the meter's registers"),
+    ('registers = ["hp", "hc"]', 'registers = ["hp", "hp"]', "tariff.registers", "twice"),
+    (
+        'registers = ["hp", "hc"]',
+        'registers = ["HP", "hc"]',
+        "tariff.registers",
+        "list of names",
+    ),
+    (
+        'registers = ["hp", "hc"]',
+        'registers = ["hp", "hc", "tempo"]',
+        "tariff.registers",
+        "'tempo' has no price",
+    ),
+    ('unit = "kWh"', 'unit = "m^3"', "tariff.unit", "not a unit of electricity use"),
+    (
+        "valid_from = 2025-02-01",
+        'valid_from = 2025-02-01\nsubscribed_power = "6 kWh"',
+        "tariff.subscribed_power",
+        "not a power",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "field", "reason"), REGISTER_PROBLEMS)
 def test_register_problems(old: str, new: str, field: str, reason: str) -> None:
     problem = only(HPHC.replace(old, new, 1))
     assert problem.field == field, str(problem)
@@ -389,3 +397,49 @@ def test_an_unreadable_file(tmp_path: Path) -> None:
         load_tariff(path)
     with pytest.raises(TariffFileError, match="cannot read the file"):
         load_tariff(tmp_path / "missing.toml")
+
+
+# Every bad file of the tests above, and a few more, so that each reason of REASONS is met.
+BAD_FILES = [
+    *(VALID.replace(old, new, 1) for old, new, field, *_ in ONE_PROBLEM if field),
+    *(HPHC.replace(old, new, 1) for old, new, *_ in REGISTER_PROBLEMS),
+    VALID + '\n[[block]]\nname = "Eau de luxe"\nprice = "3.00"\nvat = "5.5"\n',
+    VALID.replace('name = "Eau de confort"\n', 'name = "Eau de confort"\nup_to = "500"\n'),
+    VALID.replace('name = "Eau de confort"\n', 'name = "Eau de confort"\nup_to_per_person = "5"\n'),
+    VALID.replace(
+        'up_to_per_person = "15"\nprice = "1.53"', 'up_to_per_person = "10"\nprice = "1.53"'
+    ),
+    VALID.replace('period = "year"', 'period = "year"\ncolour = "blue"')
+    + '\n[[blok]]\nname = "x"\n',
+    VALID.replace("[[standing_charge]]", "[standing_charge]"),
+    VALID.replace('name = "Abonnement"', 'name = ""'),
+    '[[block]]\nname = "x"\nprice = "1"\nvat = "0"\n',
+    VALID[: VALID.index("[[block]]")],
+    VALID.replace('currency = "EUR"', "currency = EUR"),
+    HPHC.replace("valid_from = 2025-02-01", 'valid_from = 2025-02-01\nblock_register = "hpx"'),
+    HPHC + BLOCKS_ON_HP,
+    HPHC.replace('registers = ["hp", "hc"]', 'registers = ["hp", "hc"]\nblock_register = "hp"')
+    + BLOCKS_ON_HP,
+]
+
+
+def test_each_reason_is_its_template_filled_with_its_values(tmp_path: Path) -> None:
+    """The web shows a problem in the page's language from its template and values: they
+    must give back the English reason exactly, and every reason must be met by a bad file."""
+    problems = [p for text in BAD_FILES for p in problems_of(text)]
+    problems += read_tariff(tmp_path / "missing.toml")[1]
+    for problem in problems:
+        assert problem.template in REASONS.values(), problem
+        assert problem.template % dict(problem.params) == problem.reason
+    assert {p.template for p in problems} == set(REASONS.values())
+
+
+@pytest.mark.parametrize(
+    ("unit", "service"), [("kWh", "water"), ("m^3", "electricity"), ("bananas", "water")]
+)
+def test_a_unit_problem_says_what_the_engine_says(unit: str, service: str) -> None:
+    text, old = (HPHC, 'unit = "kWh"') if service == "electricity" else (VALID, 'unit = "m^3"')
+    problem = only(text.replace(old, f'unit = "{unit}"'))
+    with pytest.raises(PricingError) as refused:
+        check_unit(unit, service)
+    assert problem.reason == str(refused.value)

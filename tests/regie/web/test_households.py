@@ -315,6 +315,27 @@ async def test_proposals_cosigning_and_filing(client, people, world) -> None:  #
     assert away.status_code == 404
 
 
+async def test_a_refused_tariff_file_is_told_in_french(client, people, world) -> None:  # type: ignore[no-untyped-def]
+    from committees import service
+
+    now = datetime.now(UTC)
+    committee = await service.create_committee("Comité", "water", "lille", CHARTER, now=now)
+    await log_in(client, people.household)
+    html = (await client.get("/household")).text
+    text = (EXAMPLES / "flanders_water.toml").read_text(encoding="utf-8")
+    text = text.replace('price = "4.80"', 'price = "-4.80"')
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "-4.80" in row)
+    form = {"committee": str(committee), "kind": "tariff_change", "title": "Tarif 2027",
+            "body": "", "tariff": text, "csrf_token": csrf_of(html)}  # fmt: skip
+    refused = await client.post("/household/proposals", data=form)
+    assert refused.status_code == 422
+    assert (
+        f"Le fichier de tarif a des problèmes : ligne {line}, block[2].price : "
+        "valeur négative (price) : -4.80" in refused.text
+    )
+    assert "negative price" not in refused.text
+
+
 async def test_the_page_is_french_by_default(client, people, world) -> None:  # type: ignore[no-untyped-def]
     await log_in(client, people.household)
     html = (await client.get("/household")).text

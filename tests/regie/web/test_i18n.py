@@ -8,6 +8,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from regie.web import i18n
+from tariffs.model import TariffProblem
+from tariffs.tariff_file import REASONS, parse_tariff
 
 ROOT = Path(__file__).resolve().parents[3]
 PATTERNS = [
@@ -33,6 +35,36 @@ def test_every_string_has_a_french_translation() -> None:
     french = i18n.catalogue("fr")
     missing = sorted(s for s in strings if s not in french)
     assert missing == []
+
+
+def test_every_tariff_problem_has_a_french_template_with_the_same_values() -> None:
+    """A problem is shown in French by filling the French template with the problem's values:
+    it must name exactly the English template's values, or formatting fails or drops one."""
+    french = i18n.catalogue("fr")
+    placeholder = re.compile(r"%\((\w+)\)s")
+    for template in REASONS.values():
+        assert template in french, template
+        names = set(placeholder.findall(template))
+        assert set(placeholder.findall(french[template])) == names, template
+        assert french[template] % {name: "x" for name in names}  # no stray %
+
+
+def test_a_tariff_problem_is_told_in_the_page_language() -> None:
+    _, problems = parse_tariff('[tariff]\nname = "x"\ncurrency = "euro"\n', "draft")
+    currency = next(p for p in problems if p.field == "tariff.currency")
+    token = i18n.current.set("fr")
+    try:
+        french = i18n.problem_reason(currency)
+        assert french == "'euro' n'est pas un code ISO 4217 comme \"EUR\"", french
+        plain = TariffProblem("draft", "", "The tariff is too long.")  # no template: as it is
+        assert i18n.problem_reason(plain) == "The tariff is too long."
+    finally:
+        i18n.current.reset(token)
+    token = i18n.current.set("en")
+    try:
+        assert i18n.problem_reason(currency) == currency.reason
+    finally:
+        i18n.current.reset(token)
 
 
 def test_formats_follow_the_locale() -> None:

@@ -277,6 +277,26 @@ async def test_validation_reports_the_line_of_a_typo(client, people) -> None:  #
     assert 'class="problems"' not in fine.text and 'class="ok"' in fine.text
 
 
+async def test_problems_are_told_in_the_page_language(client, people) -> None:  # type: ignore[no-untyped-def]
+    token = await as_operator(client, people)
+    negative = DUNKERQUE.read_text(encoding="utf-8").replace('price = "1.53"', 'price = "-1.53"')
+    headers = {**HTMX, "HX-Target": "tariff_problems", "X-CSRF-Token": token}
+    french = await client.post(
+        "/operator/tariffs/validate", data={"toml": negative}, headers=headers
+    )
+    assert "valeur négative (price) : -1.53" in french.text
+    assert "negative price" not in french.text
+    saved = await client.post(
+        "/operator/tariffs/new", data={"toml": negative, "territory": "lille", "csrf_token": token}
+    )
+    assert "valeur négative (price) : -1.53" in saved.text  # refused on save: French too
+    client.cookies.set("regie_lang", "en")
+    english = await client.post(
+        "/operator/tariffs/validate", data={"toml": negative}, headers=headers
+    )
+    assert "negative price: -1.53" in english.text and "valeur négative" not in english.text
+
+
 async def test_the_quote_is_the_bill_of_regie_tariff_quote(client, people) -> None:  # type: ignore[no-untyped-def]
     from regie.cli import main
 
