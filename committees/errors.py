@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from tariffs.model import TariffProblem
 
 
 class CommitteeError(Exception):
     """Base of the committees' domain errors; an `invalid_tariff` refusal also carries the
-    tariff file's `problems`, which an interface shows in its language (`message` is English)."""
+    tariff file's `problems`, and a refusal whose sentence names values (a service, a score)
+    carries them as `params`, so that an interface words it in its language (`message` is
+    English)."""
 
-    def __init__(self, reason: str, message: str, problems: Sequence[TariffProblem] = ()) -> None:
+    def __init__(
+        self,
+        reason: str,
+        message: str,
+        problems: Sequence[TariffProblem] = (),
+        params: Mapping[str, object] | None = None,
+    ) -> None:
         self.reason = reason
         self.message = message
         self.problems = tuple(problems)
+        self.params = {name: str(value) for name, value in (params or {}).items()}
         super().__init__(message)
 
 

@@ -57,10 +57,12 @@ class QuestionnaireError(ValueError):
 
 
 class AnswerError(ValueError):
-    """An answer that does not fit its questionnaire; `reason` is a stable code."""
+    """An answer that does not fit its questionnaire; `reason` is a stable code, and `params`
+    the values its English message names."""
 
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: str, message: str, params: Mapping[str, object] | None = None):
         self.reason = reason
+        self.params = dict(params or {})
         super().__init__(message)
 
 
@@ -205,7 +207,9 @@ def check_scores(q: Questionnaire, raw: Sequence[Any]) -> tuple[int | None, ...]
     None (no opinion); form values ("3", "") are accepted. At least one must be given."""
     if len(raw) != len(q.criteria):
         raise AnswerError(
-            "wrong_length", f"one score per criterion: {len(q.criteria)}, not {len(raw)}"
+            "wrong_length",
+            f"one score per criterion: {len(q.criteria)}, not {len(raw)}",
+            {"criteria": len(q.criteria), "scores": len(raw)},
         )
     scores: list[int | None] = []
     for criterion, value in zip(q.criteria, raw, strict=True):
@@ -218,7 +222,9 @@ def check_scores(q: Questionnaire, raw: Sequence[Any]) -> tuple[int | None, ...]
             score = None
         if score is None or str(score) != str(value).strip() or not 1 <= score <= q.scale:
             raise AnswerError(
-                "bad_score", f"{criterion.label}: a score from 1 to {q.scale}, not {value!r}"
+                "bad_score",
+                f"{criterion.label}: a score from 1 to {q.scale}, not {value!r}",
+                {"criterion": criterion.label, "scale": q.scale, "value": repr(value)},
             )
         scores.append(score)
     if all(s is None for s in scores):

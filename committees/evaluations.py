@@ -63,7 +63,7 @@ async def answer(
         try:
             checked = evaluation.check_scores(questionnaire(row["details"]), scores)
         except evaluation.AnswerError as exc:
-            raise Refused(exc.reason, str(exc)) from None
+            raise Refused(exc.reason, str(exc), params=exc.params) from None
         text = json.dumps(list(checked))
         mine = (EvaluationAnswer.proposal == proposal) & (EvaluationAnswer.account == account)
         found = await EvaluationAnswer.select(EvaluationAnswer.id).where(mine).first()
@@ -107,7 +107,7 @@ async def summary_of(proposal: int) -> evaluation.Summary:
     """The summary of an evaluation's current answers."""
     row = await Proposal.select(Proposal.kind, Proposal.details).where(Proposal.id == proposal)
     if not row or row[0]["kind"] != ProposalKind.EVALUATION:
-        raise NotFound("no_evaluation", f"no evaluation {proposal}")
+        raise NotFound("no_evaluation", f"no evaluation {proposal}", params={"proposal": proposal})
     answers = await EvaluationAnswer.select(
         EvaluationAnswer.respondent, EvaluationAnswer.scores
     ).where(EvaluationAnswer.proposal == proposal)

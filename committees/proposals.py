@@ -47,7 +47,7 @@ async def filer(account: int) -> Filer:
         .first()
     )
     if row is None or not row["active"]:
-        raise NotFound("no_account", f"no active account {account}")
+        raise NotFound("no_account", f"no active account {account}", params={"account": account})
     return Filer(row["id"], row["name"], row["household"], row["household.territory"])
 
 
@@ -84,7 +84,10 @@ def _check_content(
         message = "; ".join(str(p) for p in problems) or "invalid tariff"
         raise Refused("invalid_tariff", message, problems)
     if tariff.service != committee.service:
-        raise Refused("wrong_service", f"this committee governs {committee.service}")
+        service = committee.service
+        raise Refused(
+            "wrong_service", f"this committee governs {service}", params={"service": service}
+        )
     if effective_on is not None and effective_on != tariff.valid_from:
         raise Refused("bad_date", "a tariff change takes effect on its file's valid_from")
     return tariff.valid_from
@@ -110,7 +113,8 @@ async def file_proposal(
     try:
         kind = ProposalKind(kind)
     except ValueError:
-        raise Refused("unknown_kind", f"unknown proposal kind {kind!r}") from None
+        message = f"unknown proposal kind {kind!r}"
+        raise Refused("unknown_kind", message, params={"kind": repr(kind)}) from None
     if not title.strip():
         raise Refused("missing_title", "a proposal needs a title")
     info = await get_committee(committee)
@@ -172,7 +176,7 @@ async def file_proposal(
 async def _locked(proposal: int) -> dict[str, Any]:
     row = await locked(Proposal.select().where(Proposal.id == proposal))
     if not row:
-        raise NotFound("no_proposal", f"no proposal {proposal}")
+        raise NotFound("no_proposal", f"no proposal {proposal}", params={"proposal": proposal})
     return row[0]
 
 
@@ -225,7 +229,7 @@ async def comment(account: int, proposal: int, body: str, *, now: datetime) -> i
     who = await filer(account)
     row = await Proposal.select(Proposal.committee, Proposal.status).where(Proposal.id == proposal)
     if not row:
-        raise NotFound("no_proposal", f"no proposal {proposal}")
+        raise NotFound("no_proposal", f"no proposal {proposal}", params={"proposal": proposal})
     if row[0]["status"] not in COMMENTABLE:
         raise Refused("debate_closed", "this proposal has been decided")
     info = await get_committee(row[0]["committee"])
@@ -266,7 +270,7 @@ class ProposalView:
 async def get_proposal(proposal: int) -> ProposalView:
     rows = await Proposal.select().where(Proposal.id == proposal)
     if not rows:
-        raise NotFound("no_proposal", f"no proposal {proposal}")
+        raise NotFound("no_proposal", f"no proposal {proposal}", params={"proposal": proposal})
     count = await Signature.count().where(Signature.proposal == proposal)
     return _view(rows[0], count)
 

@@ -63,7 +63,9 @@ async def create_committee(
     """Create a committee with the colleges of its charter; one per service and territory."""
     charter = parse_charter(charter_text, fmt)  # refuses an invalid charter before any write
     if service not in SERVICES:
-        raise Refused("unknown_service", f"service must be one of {', '.join(SERVICES)}")
+        services = ", ".join(SERVICES)
+        message = f"service must be one of {services}"
+        raise Refused("unknown_service", message, params={"services": services})
     if not name.strip() or not territory.strip():
         raise Refused("missing_field", "a committee needs a name and a territory")
     async with writing():
@@ -75,6 +77,7 @@ async def create_committee(
             raise Refused(
                 "committee_exists",
                 f"a committee named {name!r}, or governing {service} in {territory}, exists",
+                params={"name": repr(name), "service": service, "territory": territory},
             )
         row = Committee(
             name=name,
@@ -117,7 +120,7 @@ async def get_committee(ref: int | str) -> CommitteeInfo:
     else:
         row = await query.where(Committee.name == ref).first()
     if row is None:
-        raise NotFound("no_committee", f"no committee {ref!r}")
+        raise NotFound("no_committee", f"no committee {ref!r}", params={"committee": repr(ref)})
     return _info(row)
 
 
@@ -128,7 +131,8 @@ async def list_committees() -> list[CommitteeInfo]:
 async def account_id(login: str) -> int:
     row = await Account.select(Account.id).where(Account.login == login).first()
     if row is None:
-        raise NotFound("no_account", f"no account with login {login!r}")
+        message = f"no account with login {login!r}"
+        raise NotFound("no_account", message, params={"account": repr(login)})
     return int(row["id"])
 
 
@@ -139,14 +143,16 @@ async def add_member(
     async with writing():
         found = await Account.select(Account.name, Account.active).where(Account.id == account)
         if not found or not found[0]["active"]:
-            raise NotFound("no_account", f"no active account {account}")
+            message = f"no active account {account}"
+            raise NotFound("no_account", message, params={"account": account})
         college_row = (
             await College.select(College.id)
             .where((College.committee == committee) & (College.name == college))
             .first()
         )
         if college_row is None:
-            raise NotFound("no_college", f"committee {committee} has no college {college!r}")
+            message = f"committee {committee} has no college {college!r}"
+            raise NotFound("no_college", message, params={"college": repr(college)})
         # One college of a committee at a time: a member who changes college leaves first.
         overlapping = await Membership.exists().where(
             (Membership.committee == committee)

@@ -271,7 +271,7 @@ async def close_due_votes(now: datetime) -> list[int]:
 async def current_votes(proposal: int) -> list[dict[str, Any]]:
     """The current votes of a proposal (for the committee's and, if named, the public page)."""
     if not await Proposal.exists().where(Proposal.id == proposal):
-        raise NotFound("no_proposal", f"no proposal {proposal}")
+        raise NotFound("no_proposal", f"no proposal {proposal}", params={"proposal": proposal})
     return list(
         await Vote.select(Vote.account, Vote.account.name, Vote.college, Vote.choice, Vote.cast_at)
         .where(Vote.proposal == proposal)
