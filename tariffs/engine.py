@@ -14,14 +14,51 @@ from itertools import pairwise
 import pint
 
 from metering.units import DIMENSIONS, UREG
-from tariffs.model import Bill, Charge, Tariff
+from tariffs.model import Bill, Charge, Tariff, WordedError
 from tariffs.money import period_share, settle, to_fraction
 
 Number = Decimal | Fraction | int
 
 
-class PricingError(ValueError):
-    """Input the engine cannot price: unknown register, negative use, span before the tariff…"""
+class PricingError(WordedError, ValueError):
+    """Input the engine cannot price: unknown register, negative use, span before the tariff…
+    The engine's errors keep their template and values (REASONS) for an interface."""
+
+
+REASONS: dict[str, str] = {
+    "both_ends": "give both ends of the span, or neither for one whole period",
+    "span_backwards": "the span ends (%(end)s) before it starts (%(start)s)",
+    "no_version": "no tariff version to price the span with",
+    "versions_differ": "tariff versions differ in service, unit or currency",
+    "same_day": "two tariff versions take effect on %(day)s",
+    "before_tariff": "the tariff applies from %(valid_from)s; the span starts %(start)s",
+    "nothing_to_price": "nothing to price",
+    "negative_persons": "persons must be 0 or more, not %(persons)s",
+    "persons_needed": (
+        "the blocks of %(tariff)s grow with the household: give the number of persons"
+    ),
+    "no_use": "give the use (or the use of each register)",
+    "per_register": "%(tariff)s prices each register: give the use of %(registers)s",
+    "unknown_register": "unknown register %(register)s (the tariff's registers: %(registers)s)",
+    "negative_register": "negative use on register %(register)s",
+    "use_not_sum": "the use (%(use)s) differs from the sum of the registers (%(total)s)",
+    "unknown_unit": "unknown unit %(unit)s",
+    "not_water_unit": "%(unit)s is not a unit of water use (needs %(needs)s, has %(has)s)",
+    "not_electricity_unit": (
+        "%(unit)s is not a unit of electricity use (needs %(needs)s, has %(has)s)"
+    ),
+    "not_quantity": 'not a quantity: %(text)s (write a number and a unit: "120 m^3")',
+    "no_unit": '%(text)s has no unit (write e.g. "%(number)s %(unit)s")',
+    "not_number": "not a number: %(number)s",
+    "negative_use": "negative use: %(text)s",
+}
+"""Why the engine cannot price, by code: English `%(name)s` templates, kept apart from their
+values so that an interface can show them in its language (the web's French catalogue)."""
+
+
+def _refused(code: str, /, **params: object) -> PricingError:
+    """The error of `code`: its English message, and the template and values it is made of."""
+    return PricingError.worded(REASONS[code], **params)
 
 
 @dataclass(frozen=True)
@@ -52,7 +89,7 @@ def price_period(
     sum) or must equal the sum.
     """
     if (start is None) != (end is None):
-        raise PricingError("give both ends of the span, or neither for one whole period")
+        raise _refused("both_ends")
     part = Part(tariff, start, end, usage, registers)
     return price_parts([part], persons=persons, social=social, start=start, end=end)
 
@@ -97,19 +134,17 @@ def split_span(
     """The parts of `start`..`end` each version covers: a version applies from its
     `valid_from` until the day before the next version's."""
     if end < start:
-        raise PricingError(f"the span ends ({end}) before it starts ({start})")
+        raise _refused("span_backwards", end=end, start=start)
     ordered = sorted(versions, key=lambda t: t.valid_from)
     if not ordered:
-        raise PricingError("no tariff version to price the span with")
+        raise _refused("no_version")
     for before, after in pairwise(ordered):
         if _kind(before) != _kind(after):
-            raise PricingError("tariff versions differ in service, unit or currency")
+            raise _refused("versions_differ")
         if before.valid_from == after.valid_from:
-            raise PricingError(f"two tariff versions take effect on {after.valid_from}")
+            raise _refused("same_day", day=after.valid_from)
     if start < ordered[0].valid_from:
-        raise PricingError(
-            f"the tariff applies from {ordered[0].valid_from}; the span starts {start}"
-        )
+        raise _refused("before_tariff", valid_from=ordered[0].valid_from, start=start)
     pieces = []
     for i, version in enumerate(ordered):
         last = ordered[i + 1].valid_from - timedelta(days=1) if i + 1 < len(ordered) else end
@@ -133,16 +168,14 @@ def price_parts(
 ) -> Bill:
     """Price each part by its tariff and round the whole into one bill (see `money.settle`)."""
     if not parts:
-        raise PricingError("nothing to price")
+        raise _refused("nothing_to_price")
     if persons is not None and persons < 0:
-        raise PricingError(f"persons must be 0 or more, not {persons}")
+        raise _refused("negative_persons", persons=persons)
     charges: list[Charge] = []
     for part in parts:
         tariff = part.tariff
         if tariff.per_person and persons is None:
-            raise PricingError(
-                f"the blocks of {tariff.name!r} grow with the household: give the number of persons"
-            )
+            raise _refused("persons_needed", tariff=repr(tariff.name))
         if part.start is None or part.end is None:
             share = Fraction(1)
         else:
@@ -158,25 +191,23 @@ def register_uses(
     """Total use and use per register, checked against the tariff's registers."""
     if registers is None:
         if usage is None:
-            raise PricingError("give the use (or the use of each register)")
+            raise _refused("no_use")
         if len(tariff.registers) > 1:
             names = ", ".join(tariff.registers)
-            raise PricingError(f"{tariff.name!r} prices each register: give the use of {names}")
+            raise _refused("per_register", tariff=repr(tariff.name), registers=names)
         uses = {tariff.registers[0]: to_fraction(usage)}
     else:
         unknown = sorted(set(registers) - set(tariff.registers))
         if unknown:
             names = ", ".join(tariff.registers)
-            raise PricingError(f"unknown register {unknown[0]!r} (the tariff's registers: {names})")
+            raise _refused("unknown_register", register=repr(unknown[0]), registers=names)
         uses = {name: to_fraction(registers.get(name, 0)) for name in tariff.registers}
     for name, use in uses.items():
         if use < 0:
-            raise PricingError(f"negative use on register {name!r}")
+            raise _refused("negative_register", register=repr(name))
     total = sum(uses.values(), Fraction(0))
     if usage is not None and to_fraction(usage) != total:
-        raise PricingError(
-            f"the use ({to_fraction(usage)}) differs from the sum of the registers ({total})"
-        )
+        raise _refused("use_not_sum", use=to_fraction(usage), total=total)
     return total, uses
 
 
@@ -240,17 +271,17 @@ def pint_unit(text: str) -> pint.Unit:
             return UREG.parse_units(spelling)
         except _PINT_ERRORS:
             continue
-    raise PricingError(f"unknown unit {text!r}")
+    raise _refused("unknown_unit", unit=repr(text))
 
 
 def check_unit(text: str, service: str) -> pint.Unit:
     """The unit `text`, checked to measure the service (a volume of water, energy)."""
     unit = pint_unit(text)
     if unit.dimensionality != UREG.get_dimensionality(DIMENSIONS[service]):
-        raise PricingError(
-            f"{text!r} is not a unit of {service} use (needs {DIMENSIONS[service]}, "
-            f"has {unit.dimensionality})"
-        )
+        raise _refused(
+            f"not_{service}_unit", unit=repr(text), needs=DIMENSIONS[service],
+            has=f"{unit.dimensionality}",
+        )  # fmt: skip
     return unit
 
 
@@ -282,15 +313,15 @@ def parse_quantity(text: str, service: str, unit: str) -> Fraction:
     """A quantity such as "120000 L" or "1.5 MWh", as an exact number of `unit`."""
     match = _QUANTITY.match(text)
     if not match:
-        raise PricingError(f'not a quantity: {text!r} (write a number and a unit: "120 m^3")')
+        raise _refused("not_quantity", text=repr(text))
     number_text, unit_text = match.groups()
     if not unit_text:
-        raise PricingError(f'{text!r} has no unit (write e.g. "{number_text} {unit}")')
+        raise _refused("no_unit", text=repr(text), number=number_text, unit=unit)
     try:
         number = Decimal(number_text)
     except InvalidOperation as exc:  # pragma: no cover - the pattern admits numbers only
-        raise PricingError(f"not a number: {number_text!r}") from exc
+        raise _refused("not_number", number=repr(number_text)) from exc
     if number < 0:
-        raise PricingError(f"negative use: {text!r}")
+        raise _refused("negative_use", text=repr(text))
     check_unit(unit_text, service)
     return to_fraction(number) * conversion_factor(unit_text, unit)

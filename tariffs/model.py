@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 Service = Literal["water", "electricity"]
 Period = Literal["month", "quarter", "year"]
@@ -194,6 +195,24 @@ class TariffProblem:
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
         return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
+
+
+class WordedError(Exception):
+    """An error whose English message is also kept as its `%(name)s` template and values, so
+    that an interface can say it in its language (the web's French catalogue)."""
+
+    def __init__(
+        self, message: str, template: str = "", params: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.template = template
+        self.params = dict(params or {})
+
+    @classmethod
+    def worded(cls, template: str, /, **params: object) -> Self:
+        """The error whose message is `template` filled with `params` (as text)."""
+        values = {name: str(value) for name, value in params.items()}
+        return cls(template % values, template, values)
 
 
 class TariffFileError(ValueError):

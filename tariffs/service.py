@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from tariffs.model import Tariff, TariffProblem
+from tariffs.model import Tariff, TariffProblem, WordedError
 from tariffs.pricer import Version
 from tariffs.store import session
 from tariffs.tables import Bill, TariffVersion
@@ -18,8 +18,14 @@ Origin = Literal["setup", "decision"]
 ORIGINS: tuple[Origin, ...] = ("setup", "decision")
 
 
-class TariffError(Exception):
-    """A request about tariffs the régie refuses; the message says why, for an operator."""
+class TariffError(WordedError):
+    """A request about tariffs the régie refuses; the message says why, for an operator (an
+    error of REASONS also keeps its template and values, for an interface)."""
+
+
+REASONS: dict[str, str] = {"territory_name": "a territory is a name of 1 to 64 characters"}
+"""What an operator's draft is refused for besides its tariff's problems, as English
+`%(name)s` templates that an interface can show in its language."""
 
 
 class InvalidTariff(TariffError):
@@ -79,7 +85,7 @@ def tariff_of(version_id: int, toml_text: str) -> Tariff:
 def territory_name(territory: str) -> str:
     territory = territory.strip()
     if not territory or len(territory) > 64:
-        raise TariffError("a territory is a name of 1 to 64 characters")
+        raise TariffError.worded(REASONS["territory_name"])
     return territory
 
 
