@@ -24,7 +24,7 @@ from regie.web import committee_data as data
 from regie.web import committees as base
 from regie.web import committees_charts as charts
 from regie.web import evaluations as evaluation_pages
-from regie.web import i18n
+from regie.web import refusals
 from regie.web.committees import NotSeated, not_seated, seat, wanted
 from regie.web.render import page
 
@@ -36,31 +36,16 @@ ANCHORS = {"vote": "voted", "debate": "commented", "opening": "opened", "evaluat
 MAX_COMMENT = 5000
 
 
+# This page votes and sets deadlines: its own wording of these two reasons.
+WORDED = {
+    "not_a_member": refusals._("You were not a member of the committee when this vote opened."),
+    "bad_date": refusals._("Give the deadline as a date and time."),
+}
+
+
 def refusal(error: CommitteeError) -> str:
     """The domain's reason, in the page's language."""
-    known = {
-        "invalid_choice": i18n.gettext("Choose yes, no or abstain."),
-        "not_open": i18n.gettext("This proposal is not open for voting."),
-        "deadline_passed": i18n.gettext(
-            "The vote closed at its deadline: your vote was not counted."
-        ),
-        "joined_after_opening": i18n.gettext(
-            "You joined the committee after this vote opened: only the members of that "
-            "moment vote on it."
-        ),
-        "not_a_member": i18n.gettext(
-            "You were not a member of the committee when this vote opened."
-        ),
-        "empty_comment": i18n.gettext("A comment needs some text."),
-        "debate_closed": i18n.gettext("This proposal has been decided: the debate is closed."),
-        "too_long": i18n.gettext("A comment has at most 5,000 characters."),
-        "not_on_agenda": i18n.gettext("Only a proposal on the agenda can be put to the vote."),
-        "bad_deadline": i18n.gettext("The deadline must be later than now."),
-        "bad_date": i18n.gettext("Give the deadline as a date and time."),
-    }
-    if error.reason in known:
-        return known[error.reason]
-    return f"{i18n.gettext('Refused:')} {error.message}"
+    return refusals.refusal(error, WORDED)
 
 
 class ProposalController(Controller):

@@ -19,7 +19,7 @@ from committees.charter import ProposalKind
 from committees.errors import CommitteeError, NotFound
 from committees.proposals import ProposalView, get_proposal
 from regie.web import household_data as hd
-from regie.web import i18n
+from regie.web import refusals
 from regie.web.guards import require_household
 from regie.web.render import page
 
@@ -33,17 +33,17 @@ def scores_of(form: dict[str, str], criteria: int) -> list[str]:
     return [form.get(f"score-{n}", "") for n in range(criteria)]
 
 
+# Who may answer an evaluation, as this page says it.
+WORDED = {
+    "not_of_territory": refusals._(
+        "Only households of the territory and members of the committee may answer."
+    )
+}
+
+
 def refusal(error: CommitteeError) -> str:
-    known = {
-        "not_answering": i18n.gettext("Answers are taken while the evaluation is on the agenda."),
-        "not_of_territory": i18n.gettext(
-            "Only households of the territory and members of the committee may answer."
-        ),
-        "bad_score": i18n.gettext("Each score is one of the scale's values."),
-        "no_score": i18n.gettext("Score at least one criterion."),
-        "wrong_length": i18n.gettext("The form does not match the questionnaire: reload it."),
-    }
-    return known.get(error.reason, f"{i18n.gettext('Refused:')} {error.message}")
+    """Why an answer was refused, in the page's language."""
+    return refusals.refusal(error, WORDED)
 
 
 async def evaluation_context(view: ProposalView, account: int) -> dict[str, Any]:

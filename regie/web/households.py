@@ -21,14 +21,14 @@ from markupsafe import Markup
 from committees import evaluation
 from committees import proposals as committee_proposals
 from committees.charter import ProposalKind
-from committees.errors import CommitteeError, Refused
+from committees.errors import CommitteeError
 from metering.regulation.cases import REPLY_REASONS, CaseNotFound, reply_to_case
 from metering.regulation.notices import opened_message
 from metering.regulation.rules import Kind
 from regie.web import household_data as hd
 from regie.web import household_kept as kept
 from regie.web import household_usage as hu
-from regie.web import i18n
+from regie.web import i18n, refusals
 from regie.web.bill_pdf import bill_pdf as render_bill_pdf
 from regie.web.chart_html import chart_figure
 from regie.web.charts import build_chart, draw, quantity
@@ -220,12 +220,9 @@ def case_text(case: Any, lang: str) -> str:
 
 def questionnaire_of(form: dict[str, str]) -> dict[str, Any]:
     """An evaluation's questionnaire from the filing form: its subject, its scale, and one
-    criterion per line of the text box (`label: question`)."""
-    try:
-        scale = form["scale"] or evaluation.DEFAULT_SCALE
-        found = evaluation.from_lines(form["subject"][:300], form["criteria"][:20000], scale)
-    except evaluation.QuestionnaireError as exc:
-        raise Refused("invalid_questionnaire", questionnaire_problems(exc)) from None
+    criterion per line of the text box (`label: question`), or QuestionnaireError."""
+    scale = form["scale"] or evaluation.DEFAULT_SCALE
+    found = evaluation.from_lines(form["subject"][:300], form["criteria"][:20000], scale)
     return found.as_details()
 
 
@@ -263,23 +260,16 @@ def tariff_problems(problems: Sequence[TariffProblem]) -> str:
     return f"{heading} {'; '.join(found)}"
 
 
+# A household files and co-signs: only households of the territory may (members file from
+# the committee's pages).
+WORDED = {"not_of_territory": refusals._("Only households of the committee's territory may.")}
+
+
 def refusal(error: CommitteeError) -> str:
+    """Why filing or co-signing was refused, in the page's language."""
     if error.problems:  # an invalid tariff file
         return tariff_problems(error.problems)
-    known = {
-        "missing_title": i18n.gettext("A proposal needs a title."),
-        "not_of_territory": i18n.gettext("Only households of the committee's territory may."),
-        "wrong_service": i18n.gettext("This tariff is not for this committee's service."),
-        "unexpected_tariff": i18n.gettext("Only a tariff change carries a tariff file."),
-        "already_signed": i18n.gettext("Your household has already co-signed this proposal."),
-        "author_household": i18n.gettext("Your household filed this proposal: it counts."),
-        "not_collecting": i18n.gettext("This proposal no longer gathers co-signatures."),
-        "invalid_questionnaire": i18n.gettext("The questionnaire cannot be used:")
-        + f" {error.message}",
-    }
-    if error.reason in known:
-        return known[error.reason]
-    return f"{i18n.gettext('Refused:')} {error.message}"
+    return refusals.refusal(error, WORDED)
 
 
 def bill_lines(detail: dict[str, Any], currency: str) -> list[dict[str, Any]]:
@@ -436,6 +426,10 @@ class HouseholdController(Controller):
                 body=form["body"][:20000], tariff_text=form["tariff"][:100000],
                 details=details, now=datetime.now(UTC),
             )  # fmt: skip
+        except evaluation.QuestionnaireError as exc:
+            heading = i18n.gettext("The questionnaire cannot be used:")
+            why = f"{heading} {questionnaire_problems(exc)}"
+            return await self._answer(request, home, "filed", form=form, error=why)
         except CommitteeError as error:
             return await self._answer(request, home, "filed", form=form, error=refusal(error))
         return await self._answer(request, home, "filed")

@@ -66,7 +66,7 @@ async def test_households_answer_and_see_the_summary(client, people, world) -> N
     assert "No answer yet." in page.text and 'name="score-1"' in page.text
     token = csrf_of(page.text)
     refused = await client.post(url, data={"csrf_token": token, "score-0": "9", "score-1": ""})
-    assert refused.status_code == 422 and "one of the scale" in refused.text
+    assert refused.status_code == 422 and "Ponctualité: give a score from 1 to 5." in refused.text
     sent = await client.post(
         url, data={"csrf_token": token, "score-0": "4", "score-1": ""}, follow_redirects=False
     )

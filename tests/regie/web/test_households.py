@@ -336,6 +336,32 @@ async def test_a_refused_tariff_file_is_told_in_french(client, people, world) ->
     assert "negative price" not in refused.text
 
 
+async def test_a_refused_filing_is_told_in_the_page_language(client, people, world) -> None:  # type: ignore[no-untyped-def]
+    """Refusals the page had no words for used to show the domain's English sentence."""
+    from committees import service
+
+    now = datetime.now(UTC)
+    committee = await service.create_committee("Comité", "water", "lille", CHARTER, now=now)
+    await log_in(client, people.household)
+    html = (await client.get("/household")).text
+    form = {"committee": str(committee), "title": "Règles d'été", "body": "", "tariff": "",
+            "csrf_token": csrf_of(html)}  # fmt: skip
+    rules = await client.post("/household/proposals", data={**form, "kind": "overconsumption_rule"})
+    assert rules.status_code == 422
+    assert "Le jeu de règles de surconsommation a des problèmes." in rules.text
+    unknown = await client.post("/household/proposals", data={**form, "kind": "potluck"})
+    assert "Choisissez la nature de la proposition (pas &#39;potluck&#39;)." in unknown.text
+    electricity = (EXAMPLES / "tarif_bleu_hphc.toml").read_text(encoding="utf-8")
+    tariff = {**form, "kind": "tariff_change", "tariff": electricity}
+    wrong = await client.post("/household/proposals", data=tariff)
+    assert "Ce tarif n&#39;est pas celui du service de ce comité (Eau)." in wrong.text
+    for page in (rules, unknown, wrong):
+        assert "Refusé" not in page.text and "has problems" not in page.text
+    client.cookies.set(i18n.LANG_COOKIE, "en")
+    english = await client.post("/household/proposals", data=tariff)
+    assert "This tariff is not for this committee&#39;s service (Water)." in english.text
+
+
 async def test_the_page_is_french_by_default(client, people, world) -> None:  # type: ignore[no-untyped-def]
     await log_in(client, people.household)
     html = (await client.get("/household")).text
