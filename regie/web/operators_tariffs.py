@@ -78,7 +78,8 @@ def quantity(text: str, tariff: Tariff) -> Fraction:
 
 
 def register_uses(text: str, tariff: Tariff) -> dict[str, Fraction] | None:
-    """`hp = 1500 kWh` per line (or separated by `;`) → use per register, in the tariff's unit."""
+    """`hp = 1500 kWh` per line (or separated by `;`) → use per register, in the tariff's unit;
+    the form's own mistakes are told in the page's language, the engine's as it keeps them."""
     uses: dict[str, Fraction] = {}
     for item in re.split(r"[\n;]", text):
         if not item.strip():
@@ -86,9 +87,10 @@ def register_uses(text: str, tariff: Tariff) -> dict[str, Fraction] | None:
         name, sep, amount = item.partition("=")
         name = name.strip()
         if not sep or not name:
-            raise PricingError(f"{item.strip()!r}: write NAME = QUANTITY, e.g. hc = 1500 kWh")
+            why = gettext("%(item)s: write NAME = QUANTITY, e.g. hc = 1500 kWh")
+            raise PricingError(why % {"item": repr(item.strip())})
         if name in uses:
-            raise PricingError(f"register {name!r} is given twice")
+            raise PricingError(gettext("register %(name)s is given twice") % {"name": repr(name)})
         uses[name] = quantity(amount.strip().strip("\"'"), tariff)
     return uses or None
 
@@ -120,7 +122,7 @@ def quote(toml: str, values: dict[str, str]) -> Quote:
             registers=register_uses(registers_text, tariff),
         )  # fmt: skip
     except PricingError as error:
-        return Quote(tariff=tariff, problems=[str(error)])
+        return Quote(tariff=tariff, problems=[i18n.worded(error)])
     return Quote(bill=bill, tariff=tariff)
 
 
@@ -255,5 +257,5 @@ class OperatorTariffController(Controller):
         except InvalidTariff as invalid:
             return await editor(request, None, data, draft_id=draft_id, problems=invalid.problems)
         except TariffError as error:
-            return await editor(request, None, data, draft_id=draft_id, error=str(error))
+            return await editor(request, None, data, draft_id=draft_id, error=i18n.worded(error))
         return Redirect(f"/operator/tariffs/drafts/{saved.id}?saved=1", status_code=303)

@@ -340,6 +340,35 @@ async def test_the_quote_is_the_bill_of_regie_tariff_quote(client, people) -> No
     assert "data-total" not in hint.text and "<html" in hint.text
 
 
+async def test_the_quote_and_a_refused_draft_are_told_in_the_page_language(client, people) -> None:  # type: ignore[no-untyped-def]
+    """The calculator's errors come from the engine in English; the page says them in its
+    language, and so it does a draft refused for its territory."""
+    token = await as_operator(client, people)
+    toml = DUNKERQUE.read_text(encoding="utf-8")
+    headers = {**HTMX, "HX-Target": "tariff_quote", "X-CSRF-Token": token}
+
+    async def problem(**values: str) -> str:
+        response = await client.post("/operator/tariffs/quote", data={"toml": toml, **values},
+                                     headers=headers)  # fmt: skip
+        assert response.status_code == 200 and "data-total" not in response.text
+        return response.text
+
+    assert "unité inconnue &#39;potatoes&#39;" in await problem(usage="12 potatoes")
+    assert (
+        "pas une quantité : &#39;douze&#39; (écrivez un nombre et une unité : &#34;120 m^3&#34;)"
+        in await problem(usage="douze")
+    )
+    assert "registre inconnu &#39;hp&#39;" in await problem(registers="hp = 120")
+    assert "&#39;hp 120&#39; : écrivez NOM = QUANTITÉ" in await problem(registers="hp 120")
+    saved = await client.post(
+        "/operator/tariffs/new", data={"toml": toml, "territory": " ", "csrf_token": token}
+    )
+    assert "un territoire est un nom de 1 à 64 caractères" in saved.text
+    client.cookies.set("regie_lang", "en")
+    english = await problem(usage="12 potatoes")
+    assert "unknown unit &#39;potatoes&#39;" in english and "unité" not in english
+
+
 async def test_drafts_are_saved_with_a_redirect_and_never_when_invalid(client, people) -> None:  # type: ignore[no-untyped-def]
     from tariffs.drafts import list_drafts
 

@@ -1,5 +1,5 @@
-"""Every refusal the committees raise has a wording in the page's language that names only
-values the domain gives."""
+"""Every refusal the committees raise, and every error of the quote calculator and of a draft,
+has a wording in the page's language that names only values the domain gives."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ from pathlib import Path
 
 from committees.errors import Refused
 from regie.web import committees_proposals, evaluations, households, i18n, refusals
+from tariffs import engine
+from tariffs import service as tariff_service
+from tariffs.engine import PricingError, parse_quantity
 
 ROOT = Path(__file__).resolve().parents[3]
 ERRORS = {"CommitteeError", "Refused", "VoteRefused", "NotFound", "AnswerError"}
@@ -78,5 +81,27 @@ def test_a_refusal_names_its_values_in_the_page_language() -> None:
     token = i18n.current.set("en")
     try:
         assert refusals.refusal(wrong) == "This tariff is not for this committee's service (Water)."
+    finally:
+        i18n.current.reset(token)
+
+
+def test_every_pricing_and_draft_error_has_a_french_template_with_the_same_values() -> None:
+    french = i18n.catalogue("fr")
+    for template in [*engine.REASONS.values(), *tariff_service.REASONS.values()]:
+        assert template in french, template
+        names = set(PLACEHOLDER.findall(template))
+        assert set(PLACEHOLDER.findall(french[template])) == names, template
+        assert french[template] % {name: "x" for name in names}
+
+
+def test_a_pricing_error_keeps_its_english_message_and_is_told_in_french() -> None:
+    try:
+        parse_quantity("12 potatoes", "water", "m^3")
+    except PricingError as error:
+        unknown = error
+    assert str(unknown) == "unknown unit 'potatoes'"  # as the command line says it
+    token = i18n.current.set("fr")
+    try:
+        assert i18n.worded(unknown) == "unité inconnue 'potatoes'"
     finally:
         i18n.current.reset(token)
