@@ -9,8 +9,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from metering.units import DIMENSIONS
-from tariffs.engine import PricingError, check_unit, is_power, pint_unit
+from tariffs.engine import REASONS as ENGINE_REASONS
+from tariffs.engine import PricingError, check_unit, is_power
 from tariffs.model import (
     DEFAULT_REGISTERS,
     PERIODS,
@@ -39,16 +39,15 @@ _TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]")
 _KEY = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=")
 
+_UNIT_CODES = ("unknown_unit", "not_water_unit", "not_electricity_unit")
+
 REASONS: dict[str, str] = {
     "unreadable": "cannot read the file: %(error)s",
     "not_toml": "not valid TOML: %(error)s",
     "unknown_table": "unknown table or key (a tariff file has: %(tables)s)",
     "no_tariff_table": "missing [tariff] table",
-    "unknown_unit": "unknown unit %(unit)s",
-    "not_water_unit": "%(unit)s is not a unit of water use (needs %(needs)s, has %(has)s)",
-    "not_electricity_unit": (
-        "%(unit)s is not a unit of electricity use (needs %(needs)s, has %(has)s)"
-    ),
+    # A unit is checked by the engine: its words.
+    **{code: ENGINE_REASONS[code] for code in _UNIT_CODES},
     "not_currency": '%(currency)s is not an ISO 4217 code such as "EUR"',
     "not_date": "must be a TOML date without quotes: valid_from = 2026-01-01",
     "not_power": '%(power)s is not a power such as "6 kVA"',
@@ -132,15 +131,9 @@ def _problem(
     return TariffProblem(path, field, template % dict(values), line, template, values)
 
 
-def _wrong_unit(unit: str, service: str) -> tuple[str, dict[str, str]]:
-    """Why `check_unit` refuses the unit, as a reason code and its values: its own message is
-    English only (the tests check that the reason is that message)."""
-    try:
-        has = pint_unit(unit).dimensionality
-    except PricingError:
-        return "unknown_unit", {"unit": repr(unit)}
-    values = {"unit": repr(unit), "needs": DIMENSIONS[service], "has": f"{has}"}
-    return f"not_{service}_unit", values
+def _unit_code(template: str) -> str:
+    """The code of the engine's reason for refusing a unit (`check_unit`)."""
+    return next(code for code in _UNIT_CODES if ENGINE_REASONS[code] == template)
 
 
 def _locate(text: str) -> dict[tuple[str, int, str | None], int]:
@@ -192,9 +185,8 @@ class _Reader:
         if unit is not None and service is not None:
             try:
                 check_unit(unit, service)
-            except PricingError:
-                code, values = _wrong_unit(unit, service)
-                t.problem("unit", code, **values)
+            except PricingError as exc:
+                t.problem("unit", _unit_code(exc.template), **exc.params)
         t.choice("period", PERIODS)
         currency = t.text("currency")
         if currency is not None and not _CURRENCY.match(currency):
