@@ -27,6 +27,13 @@ class ImpactError(TariffError):
     """An impact that cannot be computed (no tariff in force to compare with…)."""
 
 
+REASONS: dict[str, str] = {
+    "nothing_to_compare": "no %(service)s tariff in force in %(territory)s to compare with",
+}
+"""Why an impact cannot be computed, as English `%(name)s` templates that an interface can
+show in its language."""
+
+
 @dataclass(frozen=True)
 class HouseholdImpact:
     """One household's twelve months under both tariffs, in cents (totals incl. VAT: what
@@ -149,7 +156,9 @@ async def draft_impact(
     start, end = last_twelve_months(today)
     found = await service.version_in_force(draft.service, territory, end)
     if found is None:
-        raise ImpactError(f"no {draft.service} tariff in force in {territory} to compare with")
+        raise ImpactError.worded(
+            REASONS["nothing_to_compare"], service=draft.service, territory=territory
+        )
     # Both tariffs price the same span: each applies to all of it, whatever its date.
     current = Version(found.id, replace(found.tariff, valid_from=start))
     proposed = Version(-1, replace(draft, valid_from=start))

@@ -23,6 +23,7 @@ from metering.regulation.views import QueueRow, committee_queue
 from metering.regulation.views import dashboard as regulation_dashboard
 from regie.web import committees_usage as usage
 from regie.web.memo import Memo
+from regie.web.refusals import said
 from tariffs import costs_store
 from tariffs import service as tariff_service
 from tariffs.costs import CostSummary
@@ -379,8 +380,14 @@ async def tally_of(view: ProposalView, info: CommitteeInfo) -> Tally:
 @dataclass(frozen=True)
 class Impact:
     summary: ImpactSummary | None
-    problem: str | None  # why there is no impact to show
+    error: tariff_service.TariffError | None  # why there is no impact to show
     currency: str = "EUR"
+
+    @property
+    def problem(self) -> str | None:
+        """Why there is no impact, in the language of the page showing it: an impact is kept
+        for every page, whatever its language."""
+        return None if self.error is None else said(self.error)
 
 
 async def impact_of(view: ProposalView, info: CommitteeInfo, today: date) -> Impact:
@@ -396,7 +403,7 @@ async def impact_of(view: ProposalView, info: CommitteeInfo, today: date) -> Imp
             summary, _ = await draft_impact(draft, info.territory, today=today)
             return Impact(summary, None, draft.currency)
         except tariff_service.TariffError as exc:
-            return Impact(None, str(exc))
+            return Impact(None, exc.with_traceback(None))  # kept: not its frames
 
     found: Impact = await usage.IMPACTS.get(key, compute)
     return found

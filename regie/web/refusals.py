@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from committees.errors import CommitteeError
 from regie.web.i18n import gettext
 from regie.web.labels import Labels
+from tariffs.model import WordedError
 
 
 def _(message: str) -> str:
@@ -84,6 +85,14 @@ def refusal(error: CommitteeError, page: Mapping[str, str] | None = None) -> str
     if template is None:
         return f"{gettext('Refused:')} {error.message}"
     return gettext(template) % shown(error.params)
+
+
+def said(error: WordedError) -> str:
+    """A tariff error (an impact's…) in the page's language, its service named as the page
+    names it; without a template, its English message."""
+    if not error.template:
+        return str(error)
+    return gettext(error.template) % shown(error.params)
 
 
 def shown(params: Mapping[str, str]) -> dict[str, str]:

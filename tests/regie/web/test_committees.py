@@ -478,3 +478,18 @@ async def test_a_case_without_a_name_and_the_committees_exemption(client, people
     assert await RegulationExemption.count() == 1
     again = await client.post(f"{url}/exemption", data={"csrf_token": token, "reason": "x"})
     assert again.status_code == 422 and await RegulationExemption.count() == 1
+
+
+async def test_an_impact_without_a_tariff_to_compare_with_says_so_in_the_pages_language(
+    client, world
+) -> None:  # type: ignore[no-untyped-def]
+    """B governs electricity in Lille, where no electricity tariff is in force."""
+    assert (
+        await log_in(client, world.logins["member_b"], "correct horse battery")
+    ).status_code == 303
+    url = f"/committees/{world.b}/proposals/{world.other}/impact"
+    french = (await client.get(url, headers={**HTMX, "HX-Target": "impact"})).text
+    assert "aucun tarif en vigueur pour le service Électricité à lille : rien à comparer" in french
+    client.cookies.set(i18n.LANG_COOKIE, "en")
+    english = (await client.get(url, headers={**HTMX, "HX-Target": "impact"})).text
+    assert "no Electricity tariff in force in lille to compare with" in english

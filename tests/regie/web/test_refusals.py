@@ -10,7 +10,7 @@ from pathlib import Path
 
 from committees.errors import Refused
 from regie.web import committees_proposals, evaluations, households, i18n, refusals
-from tariffs import engine
+from tariffs import engine, impact
 from tariffs import service as tariff_service
 from tariffs.engine import PricingError, parse_quantity
 
@@ -87,7 +87,8 @@ def test_a_refusal_names_its_values_in_the_page_language() -> None:
 
 def test_every_pricing_and_draft_error_has_a_french_template_with_the_same_values() -> None:
     french = i18n.catalogue("fr")
-    for template in [*engine.REASONS.values(), *tariff_service.REASONS.values()]:
+    reasons = [*engine.REASONS.values(), *tariff_service.REASONS.values(), *impact.REASONS.values()]
+    for template in reasons:
         assert template in french, template
         names = set(PLACEHOLDER.findall(template))
         assert set(PLACEHOLDER.findall(french[template])) == names, template
