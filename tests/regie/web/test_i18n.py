@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from datetime import date
 from decimal import Decimal
@@ -12,21 +13,43 @@ from tariffs.model import TariffProblem
 from tariffs.tariff_file import REASONS, parse_tariff
 
 ROOT = Path(__file__).resolve().parents[3]
-PATTERNS = [
+PATTERNS = [  # in templates
     re.compile(r"""\b_\(\s*"((?:[^"\\]|\\.)+)"\s*[,)]"""),
     re.compile(r"""\b_\(\s*'((?:[^'\\]|\\.)+)'\s*[,)]"""),
     re.compile(r"""\bgettext\(\s*"((?:[^"\\]|\\.)+)"\s*[,)]"""),
 ]
+MARKERS = {"_", "gettext", "ngettext"}  # in Python: by name, or as i18n.gettext
 
 
-def interface_strings() -> set[str]:
+def template_strings() -> set[str]:
     found: set[str] = set()
-    files = [*(ROOT / "templates").rglob("*.html"), *(ROOT / "regie" / "web").rglob("*.py")]
-    for path in files:
+    for path in (ROOT / "templates").rglob("*.html"):
         text = path.read_text(encoding="utf-8")
         for pattern in PATTERNS:
             found.update(m.replace('\\"', '"').replace("\\'", "'") for m in pattern.findall(text))
     return found
+
+
+def python_strings() -> set[str]:
+    """The literal messages given to `_`, `gettext` or `ngettext` in the web layer, read from
+    the syntax tree: single or double quotes, split over several lines, all of them."""
+    found: set[str] = set()
+    for path in (ROOT / "regie" / "web").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+            if name not in MARKERS:
+                continue
+            given = node.args[:2] if name == "ngettext" else node.args[:1]
+            found.update(
+                a.value for a in given if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            )
+    return found
+
+
+def interface_strings() -> set[str]:
+    return template_strings() | python_strings()
 
 
 def test_every_string_has_a_french_translation() -> None:
