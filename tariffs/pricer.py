@@ -98,6 +98,12 @@ class _Span:
     per_person: bool
     has_social: bool
 
+    def alike(self, persons: int, social: bool) -> tuple[int, bool]:
+        """The persons and status as the bills of the span depend on them: persons only
+        through per-person thresholds, the status only through social prices (households
+        alike in the rest share one priced bill)."""
+        return (persons if self.per_person else 0), (social and self.has_social)
+
 
 def _added(groups: Iterable[Iterable[tuple[str, int]]]) -> dict[str, int]:
     total: dict[str, int] = {}
@@ -131,8 +137,7 @@ class Pricer:
             for name, value in registers:
                 into[name] = into.get(name, 0) + value
         uses = [tariff_uses(v.tariff, s) for v, s in zip(span.used, per_piece, strict=True)]
-        persons = use.persons if span.per_person else 0
-        social = use.social and span.has_social
+        persons, social = span.alike(use.persons, use.social)
         key = (span.ids, use.start, use.end, persons, social, *uses)
         bill = self._bills.get(key)
         if bill is None:
@@ -172,8 +177,7 @@ class Pricer:
         pricer's cache (the caller keeps the bills it needs)."""
         span = self._span(versions, start, end)
         if len(span.used) == 1:
-            persons = persons if span.per_person else 0
-            social = social and span.has_social
+            persons, social = span.alike(persons, social)
             tariff, first, last = span.pieces[0]
             base = BASE_UNITS[service]
             compiled = self._compile(span.ids[0], tariff, first, last, persons, social, base)
@@ -193,12 +197,11 @@ class Pricer:
         sums: Mapping[str, int],
     ) -> tuple[Priced, tuple[int, ...]]:
         uses = tariff_uses(span.used[0].tariff, sums)
-        # Persons only matter to per-person thresholds, the status only to social prices:
-        # leaving them out of the key lets more households share one priced bill.
-        key = (span, persons if span.per_person else 0, social and span.has_social, uses)
+        persons, social = span.alike(persons, social)
+        key = (span, persons, social, uses)
         bill = self._bills.get(key)
         if bill is None:
-            bill = self._bills[key] = self._price(span, [uses], service, key[1], key[2])
+            bill = self._bills[key] = self._price(span, [uses], service, persons, social)
         return bill, span.ids
 
     def _span(self, versions: Sequence[Version], start: date, end: date) -> _Span:
