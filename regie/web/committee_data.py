@@ -23,7 +23,7 @@ from metering.regulation.views import QueueRow, committee_queue
 from metering.regulation.views import dashboard as regulation_dashboard
 from regie.web import committees_usage as usage
 from regie.web.memo import Memo
-from regie.web.refusals import said
+from regie.web.refusals import worded
 from tariffs import costs_store
 from tariffs import service as tariff_service
 from tariffs.costs import CostSummary
@@ -387,7 +387,7 @@ class Impact:
     def problem(self) -> str | None:
         """Why there is no impact, in the language of the page showing it: an impact is kept
         for every page, whatever its language."""
-        return None if self.error is None else said(self.error)
+        return None if self.error is None else worded(self.error)
 
 
 async def impact_of(view: ProposalView, info: CommitteeInfo, today: date) -> Impact:

@@ -17,7 +17,7 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from jinja2 import Environment
 from markupsafe import Markup
 
-from tariffs.model import TariffProblem, WordedError
+from tariffs.model import TariffProblem
 
 LOCALES = ("fr", "en")
 DEFAULT = "fr"
@@ -69,14 +69,6 @@ def problem_reason(problem: TariffProblem) -> str:
     if not problem.template:
         return problem.reason
     return gettext(problem.template) % dict(problem.params)
-
-
-def worded(error: WordedError) -> str:
-    """A tariff error (the quote calculator's, a draft's) in the page's language, from the
-    template and values it keeps; without a template, its message as it is."""
-    if not error.template:
-        return str(error)
-    return gettext(error.template) % error.params
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

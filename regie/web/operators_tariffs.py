@@ -22,6 +22,7 @@ from regie.web import i18n
 from regie.web import operator_data as views
 from regie.web.guards import require_operator
 from regie.web.i18n import BABEL_LOCALE, gettext
+from regie.web.refusals import worded
 from regie.web.render import page
 from tariffs.drafts import DraftNotFound, delete_draft, get_draft, list_drafts, save_draft
 from tariffs.engine import PricingError, parse_quantity, price_period
@@ -122,7 +123,7 @@ def quote(toml: str, values: dict[str, str]) -> Quote:
             registers=register_uses(registers_text, tariff),
         )  # fmt: skip
     except PricingError as error:
-        return Quote(tariff=tariff, problems=[i18n.worded(error)])
+        return Quote(tariff=tariff, problems=[worded(error)])
     return Quote(bill=bill, tariff=tariff)
 
 
@@ -257,5 +258,5 @@ class OperatorTariffController(Controller):
         except InvalidTariff as invalid:
             return await editor(request, None, data, draft_id=draft_id, problems=invalid.problems)
         except TariffError as error:
-            return await editor(request, None, data, draft_id=draft_id, error=i18n.worded(error))
+            return await editor(request, None, data, draft_id=draft_id, error=worded(error))
         return Redirect(f"/operator/tariffs/drafts/{saved.id}?saved=1", status_code=303)

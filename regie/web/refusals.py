@@ -1,6 +1,7 @@
 """The committees' refusals in the page's language: one wording per reason code, shared by the
-pages, filled with the values the refusal carries (`CommitteeError.params`); the domain's
-`message` is English, for the command line."""
+pages, filled with the values the refusal carries (`CommitteeError.params`); and the tariff
+errors a page shows, from the template they keep. The domain's messages are English, for the
+command line."""
 
 from __future__ import annotations
 
@@ -87,9 +88,10 @@ def refusal(error: CommitteeError, page: Mapping[str, str] | None = None) -> str
     return gettext(template) % shown(error.params)
 
 
-def said(error: WordedError) -> str:
-    """A tariff error (an impact's…) in the page's language, its service named as the page
-    names it; without a template, its English message."""
+def worded(error: WordedError) -> str:
+    """A tariff error (the quote calculator's, a draft's, an impact's) in the page's
+    language, from the template and values it keeps, its service named as the page names
+    it; without a template, its English message."""
     if not error.template:
         return str(error)
     return gettext(error.template) % shown(error.params)

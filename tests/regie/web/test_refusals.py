@@ -103,6 +103,6 @@ def test_a_pricing_error_keeps_its_english_message_and_is_told_in_french() -> No
     assert str(unknown) == "unknown unit 'potatoes'"  # as the command line says it
     token = i18n.current.set("fr")
     try:
-        assert i18n.worded(unknown) == "unité inconnue 'potatoes'"
+        assert refusals.worded(unknown) == "unité inconnue 'potatoes'"
     finally:
         i18n.current.reset(token)
